@@ -1,0 +1,178 @@
+#![doc = include_str!("../README.md")]
+
+extern crate self as wraith_sdk;
+
+mod ctx;
+mod manifest;
+mod value;
+mod write;
+
+/// The guest bindings of `wit/handler.wit`: the one `generate!` of the
+/// project. Handler crates use the types re-exported from the crate root.
+#[allow(missing_docs, reason = "generated from the documented WIT")]
+#[allow(unreachable_pub, reason = "generated code")]
+#[allow(missing_debug_implementations, reason = "generated code")]
+#[allow(clippy::all, reason = "generated code")]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "wraith:handler/handler@0.1.0",
+        pub_export_macro: true,
+        export_macro_name: "__export_handler_world",
+        default_bindings_module: "::wraith_sdk::bindings",
+        runtime_path: "::wraith_sdk::__private::wit_bindgen::rt",
+    });
+}
+
+pub use bindings::wraith::handler::types::{
+    Event, EventOutputs, HandlerError, Manifest as WitManifest, Merge, Output, TableKind, Value,
+};
+pub use ctx::{Ctx, Ev, Meta, run};
+pub use manifest::Manifest;
+pub use value::{IntoValue, Json, Key, Row, Timestamp};
+pub use write::{Message, Write};
+
+pub use alloy_primitives::{self as primitives, Address, B256, Bytes, I256, U256};
+pub use alloy_sol_types::{self, SolCall, SolEvent, SolValue, sol};
+pub use serde_json::{self, json};
+
+/// Private re-exports used by the macros; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use wit_bindgen;
+}
+
+/// The error a handler function returns. The message should name the value
+/// that was wrong; the host records it with the event's block, tx and log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error(pub String);
+
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<String> for Error {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl From<&str> for Error {
+    fn from(s: &str) -> Self {
+        Self(s.to_owned())
+    }
+}
+
+impl From<alloy_sol_types::Error> for Error {
+    fn from(e: alloy_sol_types::Error) -> Self {
+        Self(format!("abi decode: {e}"))
+    }
+}
+
+/// Result of a handler function.
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// Return early with an [`Error`] built from a format string.
+#[macro_export]
+macro_rules! bail {
+    ($($arg:tt)*) => {
+        return ::core::result::Result::Err($crate::Error(::std::format!($($arg)*)))
+    };
+}
+
+/// What the export macro needs from a handler. Implemented by
+/// [`handler!`]; implement it by hand only for unusual dispatch.
+pub trait Handler {
+    /// The manifest returned by `describe()`.
+    fn manifest() -> Manifest;
+    /// Handle one event. `event.decl_index` is the index of the matching
+    /// entry of the manifest's events.
+    fn dispatch(ctx: &mut Ctx, event: &Event) -> Result<()>;
+}
+
+/// Export a type implementing [`Handler`] as the component's `handler`
+/// world. [`handler!`] calls it for you.
+#[macro_export]
+macro_rules! export_handler {
+    ($ty:ty) => {
+        const _: () = {
+            struct __WraithExport;
+            impl $crate::bindings::Guest for __WraithExport {
+                fn describe() -> $crate::WitManifest {
+                    <$ty as $crate::Handler>::manifest().into_wit()
+                }
+                fn handle(
+                    events: ::std::vec::Vec<$crate::Event>,
+                ) -> ::core::result::Result<
+                    ::std::vec::Vec<$crate::EventOutputs>,
+                    $crate::HandlerError,
+                > {
+                    $crate::run::<$ty>(events)
+                }
+            }
+            $crate::bindings::__export_handler_world!(__WraithExport with_types_in $crate::bindings);
+        };
+    };
+}
+
+/// Declare a handler: its name, tables, streams and one plain Rust function
+/// per event, and export it as a component.
+///
+/// ```ignore
+/// wraith_sdk::handler! {
+///     name: "ghost-core",
+///     tables: [positions: Entity, position_events: AppendOnly],
+///     streams: ["ghostnet.positions"],
+///     events: [
+///         "GhostCore": GhostCore::JackedIn => on_jacked_in,
+///         "TraceScan": TraceScan::DeathsSubmitted => on_deaths [tx_input],
+///     ],
+/// }
+///
+/// fn on_jacked_in(ctx: &mut Ctx, ev: &Ev<GhostCore::JackedIn>) -> wraith_sdk::Result<()> { … }
+/// ```
+///
+/// Event types come from `alloy_sol_types::sol!` with `#[sol(abi)]`, which
+/// gives the full declaration the host decodes with. `[tx_input]` asks the
+/// host for the transaction's sender and calldata.
+#[macro_export]
+macro_rules! handler {
+    (
+        name: $name:literal,
+        tables: [ $($table:ident : $kind:ident),* $(,)? ],
+        streams: [ $($stream:literal),* $(,)? ],
+        events: [ $( $contract:literal : $ev:path => $f:path $( [ $flag:ident ] )? ),* $(,)? ] $(,)?
+    ) => {
+        /// The handler type generated by `wraith_sdk::handler!`.
+        #[derive(Debug)]
+        pub struct WraithHandler;
+
+        impl $crate::Handler for WraithHandler {
+            fn manifest() -> $crate::Manifest {
+                $crate::Manifest::new($name, ::core::env!("CARGO_PKG_VERSION"))
+                    $( .table(::core::stringify!($table), $crate::TableKind::$kind) )*
+                    $( .stream($stream) )*
+                    $( .event::<$ev>($contract, $crate::handler!(@flag $($flag)?)) )*
+            }
+
+            fn dispatch(ctx: &mut $crate::Ctx, event: &$crate::Event) -> $crate::Result<()> {
+                type Dispatch = fn(&mut $crate::Ctx, &$crate::Event) -> $crate::Result<()>;
+                const TABLE: &[Dispatch] = &[
+                    $( |ctx, event| $f(ctx, &$crate::Ev::<$ev>::decode(event)?) ),*
+                ];
+                match TABLE.get(event.decl_index as usize) {
+                    ::core::option::Option::Some(f) => f(ctx, event),
+                    ::core::option::Option::None => ::core::result::Result::Err($crate::Error(
+                        ::std::format!("unknown event declaration index {}", event.decl_index),
+                    )),
+                }
+            }
+        }
+
+        $crate::export_handler!(WraithHandler);
+    };
+    (@flag tx_input) => { true };
+    (@flag) => { false };
+}

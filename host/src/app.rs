@@ -1,0 +1,279 @@
+//! [`App`]: builds every component from the configuration and runs them
+//! until a signal or a fatal error.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use arc_swap::ArcSwap;
+use tokio::sync::{mpsc, watch};
+
+use crate::api::{self, ApiState};
+use crate::chain::{
+    BlockHeader, BlockWindow, ChainError, ChainFollower, FollowerSettings, Rpc, spawn_head_watcher,
+};
+use crate::config::Config;
+use crate::pipeline::{HandlerRegistry, Pipeline, PipelineSettings, Router, record_versions};
+use crate::runtime::HandlerEngine;
+use crate::sinks::PgSink;
+use crate::sinks::postgres::catalog::Catalog;
+use crate::status::Status;
+
+/// The running host.
+#[derive(Debug)]
+pub struct App {
+    config: Config,
+}
+
+impl App {
+    /// An app for a validated configuration.
+    pub fn new(config: Config) -> Self {
+        Self { config }
+    }
+
+    fn database_url(&self) -> Result<String> {
+        let var = &self.config.database.url_env;
+        std::env::var(var).with_context(|| {
+            format!("environment variable {var} (named by database.url_env) is not set; it must hold the PostgreSQL URL")
+        })
+    }
+
+    /// Apply migrations only.
+    pub async fn migrate(&self) -> Result<()> {
+        let pool = PgSink::connect(&self.database_url()?, 2)
+            .await
+            .context("connecting to PostgreSQL")?;
+        PgSink::migrate(&pool)
+            .await
+            .context("applying migrations")?;
+        Ok(())
+    }
+
+    /// Load every handler component (without a database), for `check`.
+    pub async fn check_handlers(&self) -> Result<Vec<String>> {
+        let engine = Arc::new(HandlerEngine::new(&self.config.runtime)?);
+        let registry = HandlerRegistry::new(engine);
+        let configs = self.config.handlers.clone();
+        let slots = tokio::task::spawn_blocking(move || registry.load_all(&configs)).await??;
+        HandlerRegistry::tables(&slots).map_err(anyhow::Error::msg)?;
+        Ok(slots
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {} ({}…): {} events, {} tables",
+                    s.info.name,
+                    s.info.version,
+                    &s.info.hash[..12],
+                    s.info.events.len(),
+                    s.info.tables.len()
+                )
+            })
+            .collect())
+    }
+
+    /// Run until SIGINT/SIGTERM or a fatal error.
+    pub async fn run(self) -> Result<()> {
+        let cfg = &self.config;
+        let status = Arc::new(Status::new(cfg.chain.chain_id));
+        let pool = PgSink::connect(&self.database_url()?, cfg.database.max_connections)
+            .await
+            .context("connecting to PostgreSQL")?;
+        if cfg.database.migrate {
+            PgSink::migrate(&pool)
+                .await
+                .context("applying migrations")?;
+        }
+        let engine = Arc::new(HandlerEngine::new(&cfg.runtime)?);
+        let registry = Arc::new(HandlerRegistry::new(engine));
+        let configs = cfg.handlers.clone();
+        let loader = registry.clone();
+        let slots = tokio::task::spawn_blocking(move || loader.load_all(&configs)).await??;
+        let tables = HandlerRegistry::tables(&slots).map_err(anyhow::Error::msg)?;
+        let declared: Vec<_> = tables.iter().map(|(t, (_, k))| (t.clone(), *k)).collect();
+        let catalog = {
+            let mut conn = pool.acquire().await?;
+            Catalog::load(&mut conn, &declared).await?
+        };
+        for s in &slots {
+            let unbound = s.info.unbound_contracts();
+            if !unbound.is_empty() {
+                tracing::warn!(handler = %s.info.name, contracts = ?unbound, "contracts used by the handler are not bound to addresses in the config; their events are ignored");
+            }
+            tracing::info!(handler = %s.info.name, version = %s.info.version, hash = %s.info.hash, events = s.info.events.len(), "handler loaded");
+        }
+        let sink = Arc::new(PgSink::new(pool.clone(), catalog));
+        record_versions(&sink, &slots).await?;
+        let router = Arc::new(ArcSwap::from_pointee(Router::new(
+            cfg.chain.chain_id,
+            &slots,
+        )));
+        registry.publish(slots);
+
+        let settings = PipelineSettings {
+            chain_id: cfg.chain.chain_id,
+            reorg_window: cfg.chain.reorg_window,
+            max_outputs: cfg.runtime.max_outputs_per_call,
+            retry_initial: Duration::from_millis(cfg.chain.retry_initial_ms),
+            retry_max: Duration::from_millis(cfg.chain.retry_max_ms),
+        };
+        let pipeline = Pipeline::new(
+            settings,
+            sink.clone(),
+            registry.clone(),
+            router.clone(),
+            status.clone(),
+        )
+        .await?;
+        let cursor = pipeline.resume_after();
+        let window = load_window(&pool, cfg.chain.reorg_window).await?;
+        let rpc = Arc::new(Rpc::new(&cfg.chain, status.clone())?);
+        let (head_tx, head_rx) = watch::channel(0u64);
+        let watcher = spawn_head_watcher(rpc.clone(), cfg.chain.clone(), head_tx);
+        let (tx, rx) = mpsc::channel(cfg.pipeline.channel_capacity);
+        let follower_settings = FollowerSettings {
+            chain: cfg.chain.clone(),
+            max_batch_blocks: cfg.pipeline.max_batch_blocks,
+            max_batch_logs: cfg.pipeline.max_batch_logs,
+        };
+        let follower_status = status.clone();
+        let follower_rpc = rpc.clone();
+        let follower_router = router.clone();
+        let mut follower = tokio::spawn(async move {
+            // Wait for the first head so the follower never sees head 0.
+            let mut heads = head_rx;
+            while *heads.borrow() == 0 {
+                if heads.changed().await.is_err() {
+                    return Ok(());
+                }
+            }
+            let mut delay = Duration::from_secs(1);
+            loop {
+                let f = ChainFollower::new(
+                    follower_rpc.clone(),
+                    follower_settings.clone(),
+                    follower_router.clone(),
+                    window.clone(),
+                    cursor,
+                    follower_status.clone(),
+                    heads.clone(),
+                    tx.clone(),
+                );
+                match f.run().await {
+                    Err(e @ ChainError::WrongChain { .. }) => {
+                        tracing::error!(error = %e, retry_in_s = delay.as_secs(), "refusing to index");
+                        let msg = e.to_string();
+                        follower_status.update(|s| s.fatal = Some(msg));
+                        tokio::time::sleep(delay).await;
+                        delay = (delay * 2).min(Duration::from_secs(60));
+                    }
+                    other => return other,
+                }
+            }
+        });
+        let mut pipeline_task = tokio::spawn(pipeline.run(rx));
+
+        let mut api_task = if cfg.api.enabled {
+            let listen = cfg.api.listen_addr()?;
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("binding api.listen {listen}"))?;
+            tracing::info!(%listen, "api listening");
+            let app = api::router(ApiState {
+                pool: pool.clone(),
+                status: status.clone(),
+                config: cfg.api.clone(),
+            });
+            Some(tokio::spawn(
+                async move { axum::serve(listener, app).await },
+            ))
+        } else {
+            None
+        };
+
+        let mut follower_done = false;
+        let result = loop {
+            tokio::select! {
+                r = &mut follower, if !follower_done => {
+                    follower_done = true;
+                    match r {
+                        Ok(Ok(())) => tracing::info!("follower stopped"),
+                        Ok(Err(e)) => {
+                            tracing::error!(error = %e, "the chain follower stopped; the API keeps serving");
+                            let msg = e.to_string();
+                            status.update(|s| s.fatal = Some(msg));
+                        }
+                        Err(e) => break Err(anyhow::anyhow!("follower task panicked: {e}")),
+                    }
+                }
+                r = &mut pipeline_task => {
+                    break match r {
+                        Ok(Ok(())) => Ok(()),
+                        Ok(Err(e)) => Err(anyhow::Error::new(e).context("pipeline stopped")),
+                        Err(e) => Err(anyhow::anyhow!("pipeline task panicked: {e}")),
+                    };
+                }
+                r = async { match api_task.as_mut() { Some(t) => t.await, None => std::future::pending().await } } => {
+                    break match r {
+                        Ok(Ok(())) => Ok(()),
+                        Ok(Err(e)) => Err(anyhow::Error::new(e).context("api server stopped")),
+                        Err(e) => Err(anyhow::anyhow!("api task panicked: {e}")),
+                    };
+                }
+                () = shutdown_signal() => {
+                    tracing::info!("shutting down");
+                    break Ok(());
+                }
+            }
+        };
+        watcher.abort();
+        follower.abort();
+        pipeline_task.abort();
+        if let Some(t) = api_task {
+            t.abort();
+        }
+        result
+    }
+}
+
+async fn load_window(pool: &sqlx::PgPool, capacity: u64) -> Result<BlockWindow> {
+    let rows: Vec<(i64, Vec<u8>, Vec<u8>, i64)> = sqlx::query_as(
+        "SELECT number, hash, parent_hash, extract(epoch from block_time)::int8 FROM wraith_blocks ORDER BY number DESC LIMIT $1",
+    )
+    .bind(i64::try_from(capacity).unwrap_or(i64::MAX))
+    .fetch_all(pool)
+    .await?;
+    let mut headers = Vec::with_capacity(rows.len());
+    for (n, h, p, t) in rows {
+        if h.len() != 32 || p.len() != 32 {
+            bail!("wraith_blocks row {n} has a malformed hash");
+        }
+        headers.push(BlockHeader {
+            number: u64::try_from(n)?,
+            hash: alloy::primitives::B256::from_slice(&h),
+            parent_hash: alloy::primitives::B256::from_slice(&p),
+            timestamp: u64::try_from(t).unwrap_or(0),
+        });
+    }
+    Ok(BlockWindow::from_headers(capacity, headers))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,327 @@
+//! Validation of a parsed [`Config`], section by section, then the rules
+//! that span sections. Every error names the key path.
+
+use std::collections::BTreeSet;
+
+use alloy::primitives::Address;
+
+use super::{Config, ConfigError, ConfigResult, HandlerConfig};
+
+/// Chain ids that must never be used.
+const OBSOLETE_CHAINS: &[(u64, &str)] = &[(
+    6342,
+    "6342 is the obsolete MegaETH testnet; use 6343 (testnet V2) or 4326 (mainnet)",
+)];
+
+impl Config {
+    /// Check every value; the first problem is returned.
+    pub fn validate(&self) -> ConfigResult<()> {
+        self.validate_chain()?;
+        self.validate_database()?;
+        self.validate_runtime()?;
+        self.validate_pipeline()?;
+        self.validate_api()?;
+        self.validate_log()?;
+        self.validate_handlers()
+    }
+
+    fn validate_chain(&self) -> ConfigResult<()> {
+        let c = &self.chain;
+        if c.chain_id == 0 {
+            return Err(ConfigError::key(
+                "chain.chain_id",
+                "must be a positive chain id",
+            ));
+        }
+        if let Some((_, why)) = OBSOLETE_CHAINS.iter().find(|(id, _)| *id == c.chain_id) {
+            return Err(ConfigError::key("chain.chain_id", *why));
+        }
+        if c.rpc_http.is_empty() {
+            return Err(ConfigError::key(
+                "chain.rpc_http",
+                "needs at least one http(s) URL",
+            ));
+        }
+        for (i, url) in c.rpc_http.iter().enumerate() {
+            check_url(&format!("chain.rpc_http[{i}]"), url, &["http", "https"])?;
+        }
+        if let Some(ws) = &c.rpc_ws {
+            check_url("chain.rpc_ws", ws, &["ws", "wss"])?;
+        }
+        in_range("chain.reorg_window", c.reorg_window, 1, 100_000)?;
+        in_range("chain.poll_interval_ms", c.poll_interval_ms, 10, 600_000)?;
+        in_range(
+            "chain.request_timeout_ms",
+            c.request_timeout_ms,
+            100,
+            600_000,
+        )?;
+        in_range("chain.retry_initial_ms", c.retry_initial_ms, 1, 600_000)?;
+        in_range(
+            "chain.retry_max_ms",
+            c.retry_max_ms,
+            c.retry_initial_ms,
+            3_600_000,
+        )?;
+        in_range("chain.backfill_range", c.backfill_range, 1, 1_000_000)?;
+        in_range(
+            "chain.backfill_concurrency",
+            c.backfill_concurrency as u64,
+            1,
+            64,
+        )
+    }
+
+    fn validate_database(&self) -> ConfigResult<()> {
+        let d = &self.database;
+        if d.url_env.is_empty() {
+            return Err(ConfigError::key(
+                "database.url_env",
+                "must name an environment variable",
+            ));
+        }
+        in_range(
+            "database.max_connections",
+            u64::from(d.max_connections),
+            2,
+            1000,
+        )
+    }
+
+    fn validate_runtime(&self) -> ConfigResult<()> {
+        let r = &self.runtime;
+        in_range("runtime.call_timeout_ms", r.call_timeout_ms, 10, 3_600_000)?;
+        in_range("runtime.memory_limit_mib", r.memory_limit_mib, 1, 4096)?;
+        in_range(
+            "runtime.max_outputs_per_call",
+            r.max_outputs_per_call as u64,
+            1,
+            100_000_000,
+        )
+    }
+
+    fn validate_pipeline(&self) -> ConfigResult<()> {
+        let p = &self.pipeline;
+        in_range("pipeline.max_batch_blocks", p.max_batch_blocks, 1, 100_000)?;
+        in_range(
+            "pipeline.max_batch_logs",
+            p.max_batch_logs as u64,
+            1,
+            10_000_000,
+        )?;
+        in_range(
+            "pipeline.channel_capacity",
+            p.channel_capacity as u64,
+            1,
+            1024,
+        )
+    }
+
+    fn validate_api(&self) -> ConfigResult<()> {
+        self.api.listen_addr()?;
+        in_range(
+            "api.max_page_size",
+            u64::from(self.api.max_page_size),
+            1,
+            100_000,
+        )
+    }
+
+    fn validate_log(&self) -> ConfigResult<()> {
+        tracing_subscriber::EnvFilter::try_new(&self.log.level)
+            .map(|_| ())
+            .map_err(|e| {
+                ConfigError::key(
+                    "log.level",
+                    format!(
+                        "{:?} is not a filter (e.g. \"info\", \"wraith_host=debug,info\"): {e}",
+                        self.log.level
+                    ),
+                )
+            })
+    }
+
+    fn validate_handlers(&self) -> ConfigResult<()> {
+        let mut names = BTreeSet::new();
+        for (i, h) in self.handlers.iter().enumerate() {
+            validate_handler(i, h)?;
+            if !names.insert(h.name.as_str()) {
+                return Err(ConfigError::key(
+                    format!("handlers[{i}].name"),
+                    format!("{:?} is configured twice; handler names are unique", h.name),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn validate_handler(i: usize, h: &HandlerConfig) -> ConfigResult<()> {
+    let key = |k: &str| format!("handlers[{i}].{k}");
+    let name_ok = !h.name.is_empty()
+        && h.name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && h.name.starts_with(|c: char| c.is_ascii_lowercase());
+    if !name_ok {
+        return Err(ConfigError::key(
+            key("name"),
+            format!(
+                "{:?} must be kebab-case: lowercase letters, digits and '-'",
+                h.name
+            ),
+        ));
+    }
+    if h.component.as_os_str().is_empty() {
+        return Err(ConfigError::key(
+            key("component"),
+            "must be the path of a .wasm component",
+        ));
+    }
+    for (contract, addresses) in &h.contracts {
+        if addresses.is_empty() {
+            return Err(ConfigError::key(
+                format!("handlers[{i}].contracts.{contract}"),
+                "needs at least one address",
+            ));
+        }
+        for (j, a) in addresses.iter().enumerate() {
+            parse_address(a).map_err(|m| {
+                ConfigError::key(format!("handlers[{i}].contracts.{contract}[{j}]"), m)
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Parse the `contracts` table of a handler (validated at load, so errors
+/// here only come from programmatic configs).
+pub fn parse_address_list(
+    contracts: &std::collections::BTreeMap<String, Vec<String>>,
+) -> Result<std::collections::BTreeMap<String, Vec<Address>>, String> {
+    contracts
+        .iter()
+        .map(|(name, list)| {
+            let parsed = list
+                .iter()
+                .map(|a| parse_address(a))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((name.clone(), parsed))
+        })
+        .collect()
+}
+
+/// Parse a 0x-prefixed 20-byte hex address; case is not checked (MegaETH
+/// does not enforce EIP-55).
+pub(crate) fn parse_address(s: &str) -> Result<Address, String> {
+    let hex = s
+        .strip_prefix("0x")
+        .ok_or_else(|| format!("{s:?} must start with 0x"))?;
+    if hex.len() != 40 {
+        return Err(format!("{s:?} must be 20 bytes (40 hex digits)"));
+    }
+    let bytes = hex::decode(hex).map_err(|e| format!("{s:?} is not hex: {e}"))?;
+    Ok(Address::from_slice(&bytes))
+}
+
+fn check_url(key: &str, url: &str, schemes: &[&str]) -> ConfigResult<()> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| ConfigError::key(key, format!("{url:?} is not a URL: {e}")))?;
+    if !schemes.contains(&parsed.scheme()) {
+        return Err(ConfigError::key(
+            key,
+            format!(
+                "{url:?} has scheme {:?}; allowed: {}",
+                parsed.scheme(),
+                schemes.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn in_range(key: &str, value: u64, min: u64, max: u64) -> ConfigResult<()> {
+    if value < min || value > max {
+        return Err(ConfigError::key(
+            key,
+            format!("{value} is out of range; allowed {min}..={max}"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::parse_str;
+
+    fn err(text: &str) -> String {
+        parse_str(text, Vec::new()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn obsolete_megaeth_testnet_is_rejected() {
+        let e = err("[chain]\nchain_id = 6342\n");
+        assert!(e.contains("chain.chain_id") && e.contains("6343"), "{e}");
+    }
+
+    #[test]
+    fn bad_rpc_scheme_names_the_index_and_allowed_values() {
+        let e = err("[chain]\nrpc_http = [\"http://a:1\", \"ftp://b\"]\n");
+        assert!(
+            e.contains("chain.rpc_http[1]") && e.contains("http, https"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn reorg_window_range_is_checked() {
+        let e = err("[chain]\nreorg_window = 0\n");
+        assert!(
+            e.contains("chain.reorg_window") && e.contains("1..=100000"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_listen_address_is_rejected() {
+        let e = err("[api]\nlisten = \"nowhere\"\n");
+        assert!(e.contains("api.listen"), "{e}");
+    }
+
+    #[test]
+    fn bad_log_format_lists_allowed_values() {
+        let e = err("[log]\nformat = \"xml\"\n");
+        assert!(
+            e.contains("log.format") && e.contains("pretty") && e.contains("json"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn handler_address_is_checked() {
+        let e = err(
+            "[[handlers]]\nname = \"a\"\ncomponent = \"a.wasm\"\ncontracts = { Token = [\"0x12\"] }\n",
+        );
+        assert!(
+            e.contains("handlers[0].contracts.Token[0]") && e.contains("20 bytes"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn duplicate_handler_names_are_rejected() {
+        let h = "[[handlers]]\nname = \"a\"\ncomponent = \"a.wasm\"\ncontracts = {}\n";
+        let e = err(&format!("{h}{h}"));
+        assert!(e.contains("handlers[1].name"), "{e}");
+    }
+
+    #[test]
+    fn handler_name_must_be_kebab_case() {
+        let e =
+            err("[[handlers]]\nname = \"Ghost_Core\"\ncomponent = \"a.wasm\"\ncontracts = {}\n");
+        assert!(
+            e.contains("handlers[0].name") && e.contains("kebab-case"),
+            "{e}"
+        );
+    }
+}

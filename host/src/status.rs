@@ -1,0 +1,117 @@
+//! Shared, cheap-to-read status of the running host for the API and health
+//! checks.
+
+use std::collections::BTreeMap;
+use std::sync::RwLock;
+use std::time::Instant;
+
+use serde::Serialize;
+
+/// A handler's state.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct HandlerStatus {
+    /// The handler's own version string.
+    pub version: String,
+    /// Component content hash.
+    pub version_hash: String,
+    /// Last committed block.
+    pub checkpoint: Option<u64>,
+    /// First block it indexes.
+    pub start_block: u64,
+    /// `running`, `halted` or `disabled`.
+    pub state: &'static str,
+    /// The failure that halted it.
+    pub error: Option<HandlerFailure>,
+    /// Contract names its manifest uses that the config does not bind.
+    pub unbound_contracts: Vec<String>,
+}
+
+/// Where and why a handler stopped.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct HandlerFailure {
+    /// Block of the failing event.
+    pub block_number: u64,
+    /// Transaction, if known.
+    pub tx_hash: Option<String>,
+    /// Log index, if known.
+    pub log_index: Option<u32>,
+    /// The error.
+    pub message: String,
+}
+
+/// The status snapshot.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct StatusData {
+    /// Chain id.
+    pub chain_id: u64,
+    /// Node head.
+    pub head: Option<u64>,
+    /// Last committed block.
+    pub indexed: Option<u64>,
+    /// Hash of the last committed block.
+    pub indexed_hash: Option<String>,
+    /// Whether the last RPC call succeeded.
+    pub rpc_ok: bool,
+    /// The last RPC error.
+    pub rpc_error: Option<String>,
+    /// Whether the last database operation succeeded.
+    pub db_ok: bool,
+    /// The last database error.
+    pub db_error: Option<String>,
+    /// A condition that stops indexing until an operator acts (e.g. a fork
+    /// deeper than the reorg window).
+    pub fatal: Option<String>,
+    /// Reorgs handled since start.
+    pub reorgs: u64,
+    /// Deepest reorg handled since start.
+    pub max_reorg_depth: u64,
+    /// Handlers by name.
+    pub handlers: BTreeMap<String, HandlerStatus>,
+}
+
+/// Shared status.
+#[derive(Debug)]
+pub struct Status {
+    data: RwLock<StatusData>,
+    started: Instant,
+}
+
+impl Status {
+    /// Status for `chain_id`.
+    pub fn new(chain_id: u64) -> Self {
+        Self {
+            data: RwLock::new(StatusData {
+                chain_id,
+                ..StatusData::default()
+            }),
+            started: Instant::now(),
+        }
+    }
+
+    /// A copy of the current status.
+    pub fn snapshot(&self) -> StatusData {
+        match self.data.read() {
+            Ok(d) => d.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Change the status.
+    pub fn update(&self, f: impl FnOnce(&mut StatusData)) {
+        match self.data.write() {
+            Ok(mut d) => f(&mut d),
+            Err(poisoned) => f(&mut poisoned.into_inner()),
+        }
+    }
+
+    /// Seconds since start.
+    pub fn uptime_secs(&self) -> u64 {
+        self.started.elapsed().as_secs()
+    }
+
+    /// Blocks between the head and the last committed block.
+    pub fn lag(&self) -> Option<u64> {
+        let d = self.snapshot();
+        Some(d.head?.saturating_sub(d.indexed.unwrap_or(0)))
+    }
+}

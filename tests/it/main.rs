@@ -1,0 +1,9 @@
+//! Integration tests: real anvil, real PostgreSQL (a fresh database per
+//! test), the real `wraith` binary and the real handler components.
+//! One binary, one module per capability.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+#![allow(missing_docs, reason = "tests")]
+
+mod common;
+mod spine;
