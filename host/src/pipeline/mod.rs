@@ -255,7 +255,7 @@ impl Pipeline {
                     catalog.clone(),
                     metas.clone(),
                     finalized,
-                    reader.clone(),
+                    Some(reader.clone()),
                     max_outputs,
                 )
             };

@@ -9,6 +9,7 @@
 wasmtime::component::bindgen!({
     path: "../wit",
     world: "wraith:handler/handler@0.1.0",
+    additional_derives: [PartialEq],
     imports: {
         // `get` and `stage` reach the database; a database failure is the
         // host's fault and must trap (and be retried), never reach the guest
@@ -19,6 +20,7 @@ wasmtime::component::bindgen!({
 });
 
 pub use wraith::handler::types::{
-    AbiValue, BlockRef, Column, DbWrite, EncodedValue, Event as WitEvent, EventDecl, LogLevel,
-    Merge, MergeColumn, Output, Param, StreamMessage, TableDecl, TableKind, TxRef, Value,
+    AbiValue, BlockRef, Column, DbWrite, DeleteRow, EncodedValue, Event as WitEvent, EventDecl,
+    InsertRow, LogLevel, Merge, MergeColumn, Output, Param, StreamMessage, TableDecl, TableKind,
+    TxRef, UpdateRow, UpsertRow, Value,
 };

@@ -65,6 +65,36 @@ pub struct TableDef {
 }
 
 impl TableDef {
+    /// A definition from its columns and primary-key column names; checks
+    /// what the kind requires (entity: a key; append-only: a bigint
+    /// `block_number`).
+    pub fn new(name: &str, kind: TableKind, columns: Vec<ColumnDef>, key_names: &[String]) -> Result<Self, String> {
+        let index: HashMap<String, usize> = columns.iter().enumerate().map(|(i, c)| (c.name.clone(), i)).collect();
+        let key: Vec<usize> = key_names.iter().filter_map(|k| index.get(k).copied()).collect();
+        let block_number = index.get("block_number").copied();
+        match kind {
+            TableKind::Entity if key.is_empty() => return Err("an entity table needs a primary key".to_owned()),
+            TableKind::AppendOnly if block_number.map(|i| columns[i].ty) != Some(ColumnType::Int8) => {
+                return Err("an append-only table needs a bigint block_number column".to_owned());
+            }
+            _ => {}
+        }
+        let mut def = Self {
+            name: name.to_owned(),
+            kind,
+            columns,
+            key,
+            block_number,
+            index,
+            insert_sql: String::new(),
+            upsert_sql: String::new(),
+            delete_sql: String::new(),
+            select_sql: String::new(),
+        };
+        def.build_sql();
+        Ok(def)
+    }
+
     /// The index of a column by name.
     pub fn column(&self, name: &str) -> Option<usize> {
         self.index.get(name).copied()
@@ -267,44 +297,7 @@ async fn load_table(conn: &mut PgConnection, name: &str, kind: TableKind) -> Sin
     .bind(format!("public.\"{name}\""))
     .fetch_all(&mut *conn)
     .await?;
-    let index: HashMap<String, usize> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.name.clone(), i))
-        .collect();
-    let key: Vec<usize> = key_names
-        .iter()
-        .filter_map(|k| index.get(k).copied())
-        .collect();
-    let block_number = index.get("block_number").copied();
-    match kind {
-        TableKind::Entity if key.is_empty() => {
-            return Err(bad("an entity table needs a primary key".to_owned()));
-        }
-        TableKind::AppendOnly => match block_number.map(|i| columns[i].ty) {
-            Some(ColumnType::Int8) => {}
-            _ => {
-                return Err(bad(
-                    "an append-only table needs a bigint block_number column".to_owned(),
-                ));
-            }
-        },
-        TableKind::Entity => {}
-    }
-    let mut def = TableDef {
-        name: name.to_owned(),
-        kind,
-        columns,
-        key,
-        block_number,
-        index,
-        insert_sql: String::new(),
-        upsert_sql: String::new(),
-        delete_sql: String::new(),
-        select_sql: String::new(),
-    };
-    def.build_sql();
-    Ok(def)
+    TableDef::new(name, kind, columns, &key_names).map_err(bad)
 }
 
 async fn eval_default(

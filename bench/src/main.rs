@@ -1,0 +1,186 @@
+//! `wraith-bench`: benchmarks that print figures and write them to
+//! `bench/results/<scenario>.json` and `bench/results/RESULTS.md`.
+//!
+//! Scenarios:
+//! * `ingest` — N GhostCore-shaped logs (generated, not through a node)
+//!   through route → decode → WASM handler → PostgreSQL commit, in
+//!   backfill-sized batches below the finalized point; prints logs/s.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use alloy::primitives::{Address, B256, U256, keccak256};
+use alloy::sol;
+use alloy::sol_types::SolEvent;
+use anyhow::Context;
+use arc_swap::ArcSwap;
+use clap::Parser;
+use serde_json::json;
+use wraith_host::chain::{BlockData, BlockHeader, ChainEvent, RawLog};
+use wraith_host::config::{HandlerConfig, RuntimeConfig};
+use wraith_host::pipeline::{HandlerRegistry, Pipeline, PipelineSettings, Router};
+use wraith_host::runtime::HandlerEngine;
+use wraith_host::sinks::PgSink;
+use wraith_host::sinks::postgres::catalog::Catalog;
+use wraith_host::status::Status;
+use wraith_tests::{TestDb, paths};
+
+sol! {
+    event JackedIn(address indexed user, uint256 amount, uint8 indexed level, uint256 newTotal);
+    event StakeAdded(address indexed user, uint256 amount, uint256 newTotal);
+    event Extracted(address indexed user, uint256 amount, uint256 rewards);
+}
+
+#[derive(Debug, Parser)]
+struct Cli {
+    /// Where results are written.
+    #[arg(long, default_value = "bench/results")]
+    out: PathBuf,
+    /// Logs in the ingest scenario.
+    #[arg(long, default_value_t = 100_000)]
+    logs: usize,
+    /// Logs per block.
+    #[arg(long, default_value_t = 50)]
+    logs_per_block: usize,
+    /// Logs per database transaction (backfill batch).
+    #[arg(long, default_value_t = 10_000)]
+    batch_logs: usize,
+}
+
+const GHOST_CORE: Address = Address::repeat_byte(0x6c);
+
+fn user(i: usize) -> Address {
+    Address::from_slice(&keccak256(i.to_be_bytes())[12..])
+}
+
+/// A deterministic GhostCore history: users jack in, add stake (twice as
+/// often as they extract) and extract.
+fn generate(logs: usize, per_block: usize) -> Vec<BlockData> {
+    let mut blocks = Vec::new();
+    let mut amounts: Vec<U256> = Vec::new();
+    let mut alive: Vec<bool> = Vec::new();
+    let mut n = 0usize;
+    let mut number = 1u64;
+    while n < logs {
+        let hash = keccak256(number.to_be_bytes());
+        let mut block_logs = Vec::with_capacity(per_block);
+        for li in 0..per_block.min(logs - n) {
+            let tx_hash = keccak256((n as u64).to_le_bytes());
+            let roll = n % 10;
+            let (topics, data) = if amounts.len() < 1_000 || roll < 5 {
+                let i = amounts.len();
+                let amount = U256::from(10u64 + (i % 1000) as u64) * U256::from(10u64).pow(U256::from(18u64)) + U256::from(i);
+                amounts.push(amount);
+                alive.push(true);
+                let e = JackedIn { user: user(i), amount, level: (1 + i % 5) as u8, newTotal: amount };
+                (e.encode_topics().into_iter().map(|t| t.0).collect::<Vec<B256>>(), e.encode_data())
+            } else if roll < 9 {
+                let i = (n * 7919) % amounts.len();
+                let add = U256::from(1_000_000u64 + n as u64);
+                amounts[i] += add;
+                let e = StakeAdded { user: user(i), amount: add, newTotal: amounts[i] };
+                (e.encode_topics().into_iter().map(|t| t.0).collect(), e.encode_data())
+            } else {
+                let i = (n * 104_729) % amounts.len();
+                alive[i] = false;
+                let e = Extracted { user: user(i), amount: amounts[i], rewards: U256::from(n) };
+                (e.encode_topics().into_iter().map(|t| t.0).collect(), e.encode_data())
+            };
+            block_logs.push(RawLog {
+                address: GHOST_CORE,
+                topics,
+                data: data.into(),
+                block_number: number,
+                block_hash: hash,
+                tx_hash,
+                tx_index: li as u32,
+                log_index: li as u32,
+            });
+            n += 1;
+        }
+        let parent = keccak256((number - 1).to_be_bytes());
+        blocks.push(BlockData {
+            header: BlockHeader { number, hash, parent_hash: parent, timestamp: 1_700_000_000 + number },
+            logs: block_logs,
+            txs: Vec::new(),
+        });
+        number += 1;
+    }
+    blocks
+}
+
+async fn ingest(cli: &Cli) -> anyhow::Result<serde_json::Value> {
+    let db = TestDb::create().await?;
+    let pool = PgSink::connect(&db.url, 8).await?;
+    PgSink::migrate(&pool).await?;
+    let runtime = RuntimeConfig { cache_dir: paths::repo_root().join(".wraith/bench-cache"), ..RuntimeConfig::default() };
+    let engine = Arc::new(HandlerEngine::new(&runtime)?);
+    let registry = Arc::new(HandlerRegistry::new(engine));
+    let handler = HandlerConfig {
+        name: "ghost-core".into(),
+        component: paths::handler("ghost_core_handler.wasm")?,
+        start_block: 0,
+        contracts: [("GhostCore".to_owned(), vec![format!("{GHOST_CORE:#x}")])].into_iter().collect(),
+        enabled: true,
+    };
+    let slot = Arc::new(registry.load(&handler)?);
+    let tables: Vec<_> = slot.info.tables.iter().map(|(t, k)| (t.clone(), *k)).collect();
+    let catalog = Catalog::load(&mut *pool.acquire().await?, &tables).await?;
+    let sink = Arc::new(PgSink::new(pool.clone(), catalog));
+    let router = Arc::new(ArcSwap::from_pointee(Router::new(31337, std::slice::from_ref(&slot))));
+    registry.publish(vec![slot]);
+    let settings = PipelineSettings {
+        chain_id: 31337,
+        reorg_window: 64,
+        max_outputs: 10_000_000,
+        retry_initial: Duration::from_millis(100),
+        retry_max: Duration::from_secs(1),
+    };
+    let status = Arc::new(Status::new(31337));
+    let mut pipeline = Pipeline::new(settings, sink, registry, router, status).await?;
+
+    let blocks = generate(cli.logs, cli.logs_per_block);
+    let head = blocks.last().map_or(0, |b| b.header.number) + 10_000;
+    let per_batch = (cli.batch_logs / cli.logs_per_block).max(1);
+    let events: Vec<ChainEvent> =
+        blocks.chunks(per_batch).map(|c| ChainEvent::Committed { blocks: c.to_vec(), head }).collect();
+    let started = Instant::now();
+    for e in &events {
+        pipeline.process(e).await?;
+    }
+    let elapsed = started.elapsed();
+    let positions: i64 = sqlx::query_scalar("SELECT count(*) FROM positions").fetch_one(&pool).await?;
+    let history: i64 = sqlx::query_scalar("SELECT count(*) FROM position_events").fetch_one(&pool).await?;
+    anyhow::ensure!(history as usize == cli.logs, "expected {} history rows, found {history}", cli.logs);
+    let rate = cli.logs as f64 / elapsed.as_secs_f64();
+    Ok(json!({
+        "scenario": "ingest",
+        "what": "GhostCore-shaped logs: route, decode, ghost-core WASM handler, one PostgreSQL transaction per batch (positions upsert, history insert, outbox, raw archive, digests, checkpoint)",
+        "logs": cli.logs,
+        "logs_per_block": cli.logs_per_block,
+        "logs_per_transaction": per_batch * cli.logs_per_block,
+        "seconds": elapsed.as_secs_f64(),
+        "logs_per_second": rate.round(),
+        "positions": positions,
+        "target_logs_per_second": 50_000,
+    }))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    std::fs::create_dir_all(&cli.out)?;
+    let r = ingest(&cli).await.context("ingest scenario")?;
+    println!("ingest: {} logs in {:.2} s = {} logs/s (target 50000)", r["logs"], r["seconds"].as_f64().unwrap_or(0.0), r["logs_per_second"]);
+    std::fs::write(cli.out.join("ingest.json"), serde_json::to_string_pretty(&r)?)?;
+    let md = format!(
+        "# wraith benchmark results\n\nMachine: {} cores. Command: `make bench`.\n\n| scenario | figure | value |\n|---|---|---|\n| ingest | logs/s ({} logs, {} per transaction) | {} |\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        r["logs"],
+        r["logs_per_transaction"],
+        r["logs_per_second"],
+    );
+    std::fs::write(cli.out.join("RESULTS.md"), md)?;
+    Ok(())
+}
