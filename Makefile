@@ -8,8 +8,9 @@ export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/wraith_dev
 CARGO ?= cargo
 TOOLS := .tools/node_modules/.bin
 WASM_DIR := $(CARGO_TARGET_DIR)/wasm32-wasip2/wasm
-HANDLER_CRATES := ghost-core-handler
-FIXTURE_CRATES := fixture-traps fixture-undeclared
+# Every handlers/<name>/ is the crate <name>-handler; every tests/fixtures/handlers/<name>/ is fixture-<name>.
+HANDLER_CRATES := $(patsubst handlers/%/Cargo.toml,%-handler,$(filter-out handlers/sdk/Cargo.toml,$(wildcard handlers/*/Cargo.toml)))
+FIXTURE_CRATES := $(patsubst tests/fixtures/handlers/%/Cargo.toml,fixture-%,$(wildcard tests/fixtures/handlers/*/Cargo.toml))
 DEV := .dev
 
 .PHONY: help
