@@ -70,22 +70,49 @@ fn generate(logs: usize, per_block: usize) -> Vec<BlockData> {
             let roll = n % 10;
             let (topics, data) = if amounts.len() < 1_000 || roll < 5 {
                 let i = amounts.len();
-                let amount = U256::from(10u64 + (i % 1000) as u64) * U256::from(10u64).pow(U256::from(18u64)) + U256::from(i);
+                let amount = U256::from(10u64 + (i % 1000) as u64)
+                    * U256::from(10u64).pow(U256::from(18u64))
+                    + U256::from(i);
                 amounts.push(amount);
                 alive.push(true);
-                let e = JackedIn { user: user(i), amount, level: (1 + i % 5) as u8, newTotal: amount };
-                (e.encode_topics().into_iter().map(|t| t.0).collect::<Vec<B256>>(), e.encode_data())
+                let e = JackedIn {
+                    user: user(i),
+                    amount,
+                    level: (1 + i % 5) as u8,
+                    newTotal: amount,
+                };
+                (
+                    e.encode_topics()
+                        .into_iter()
+                        .map(|t| t.0)
+                        .collect::<Vec<B256>>(),
+                    e.encode_data(),
+                )
             } else if roll < 9 {
                 let i = (n * 7919) % amounts.len();
                 let add = U256::from(1_000_000u64 + n as u64);
                 amounts[i] += add;
-                let e = StakeAdded { user: user(i), amount: add, newTotal: amounts[i] };
-                (e.encode_topics().into_iter().map(|t| t.0).collect(), e.encode_data())
+                let e = StakeAdded {
+                    user: user(i),
+                    amount: add,
+                    newTotal: amounts[i],
+                };
+                (
+                    e.encode_topics().into_iter().map(|t| t.0).collect(),
+                    e.encode_data(),
+                )
             } else {
                 let i = (n * 104_729) % amounts.len();
                 alive[i] = false;
-                let e = Extracted { user: user(i), amount: amounts[i], rewards: U256::from(n) };
-                (e.encode_topics().into_iter().map(|t| t.0).collect(), e.encode_data())
+                let e = Extracted {
+                    user: user(i),
+                    amount: amounts[i],
+                    rewards: U256::from(n),
+                };
+                (
+                    e.encode_topics().into_iter().map(|t| t.0).collect(),
+                    e.encode_data(),
+                )
             };
             block_logs.push(RawLog {
                 address: GHOST_CORE,
@@ -101,7 +128,12 @@ fn generate(logs: usize, per_block: usize) -> Vec<BlockData> {
         }
         let parent = keccak256((number - 1).to_be_bytes());
         blocks.push(BlockData {
-            header: BlockHeader { number, hash, parent_hash: parent, timestamp: 1_700_000_000 + number },
+            header: BlockHeader {
+                number,
+                hash,
+                parent_hash: parent,
+                timestamp: 1_700_000_000 + number,
+            },
             logs: block_logs,
             txs: Vec::new(),
         });
@@ -114,21 +146,34 @@ async fn ingest(cli: &Cli) -> anyhow::Result<serde_json::Value> {
     let db = TestDb::create().await?;
     let pool = PgSink::connect(&db.url, 8).await?;
     PgSink::migrate(&pool).await?;
-    let runtime = RuntimeConfig { cache_dir: paths::repo_root().join(".wraith/bench-cache"), ..RuntimeConfig::default() };
+    let runtime = RuntimeConfig {
+        cache_dir: paths::repo_root().join(".wraith/bench-cache"),
+        ..RuntimeConfig::default()
+    };
     let engine = Arc::new(HandlerEngine::new(&runtime)?);
     let registry = Arc::new(HandlerRegistry::new(engine));
     let handler = HandlerConfig {
         name: "ghost-core".into(),
         component: paths::handler("ghost_core_handler.wasm")?,
         start_block: 0,
-        contracts: [("GhostCore".to_owned(), vec![format!("{GHOST_CORE:#x}")])].into_iter().collect(),
+        contracts: [("GhostCore".to_owned(), vec![format!("{GHOST_CORE:#x}")])]
+            .into_iter()
+            .collect(),
         enabled: true,
     };
     let slot = Arc::new(registry.load(&handler)?);
-    let tables: Vec<_> = slot.info.tables.iter().map(|(t, k)| (t.clone(), *k)).collect();
+    let tables: Vec<_> = slot
+        .info
+        .tables
+        .iter()
+        .map(|(t, k)| (t.clone(), *k))
+        .collect();
     let catalog = Catalog::load(&mut *pool.acquire().await?, &tables).await?;
     let sink = Arc::new(PgSink::new(pool.clone(), catalog));
-    let router = Arc::new(ArcSwap::from_pointee(Router::new(31337, std::slice::from_ref(&slot))));
+    let router = Arc::new(ArcSwap::from_pointee(Router::new(
+        31337,
+        std::slice::from_ref(&slot),
+    )));
     registry.publish(vec![slot]);
     let settings = PipelineSettings {
         chain_id: 31337,
@@ -143,16 +188,29 @@ async fn ingest(cli: &Cli) -> anyhow::Result<serde_json::Value> {
     let blocks = generate(cli.logs, cli.logs_per_block);
     let head = blocks.last().map_or(0, |b| b.header.number) + 10_000;
     let per_batch = (cli.batch_logs / cli.logs_per_block).max(1);
-    let events: Vec<ChainEvent> =
-        blocks.chunks(per_batch).map(|c| ChainEvent::Committed { blocks: c.to_vec(), head }).collect();
+    let events: Vec<ChainEvent> = blocks
+        .chunks(per_batch)
+        .map(|c| ChainEvent::Committed {
+            blocks: c.to_vec(),
+            head,
+        })
+        .collect();
     let started = Instant::now();
     for e in &events {
         pipeline.process(e).await?;
     }
     let elapsed = started.elapsed();
-    let positions: i64 = sqlx::query_scalar("SELECT count(*) FROM positions").fetch_one(&pool).await?;
-    let history: i64 = sqlx::query_scalar("SELECT count(*) FROM position_events").fetch_one(&pool).await?;
-    anyhow::ensure!(history as usize == cli.logs, "expected {} history rows, found {history}", cli.logs);
+    let positions: i64 = sqlx::query_scalar("SELECT count(*) FROM positions")
+        .fetch_one(&pool)
+        .await?;
+    let history: i64 = sqlx::query_scalar("SELECT count(*) FROM position_events")
+        .fetch_one(&pool)
+        .await?;
+    anyhow::ensure!(
+        history as usize == cli.logs,
+        "expected {} history rows, found {history}",
+        cli.logs
+    );
     let rate = cli.logs as f64 / elapsed.as_secs_f64();
     Ok(json!({
         "scenario": "ingest",
@@ -172,8 +230,16 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     std::fs::create_dir_all(&cli.out)?;
     let r = ingest(&cli).await.context("ingest scenario")?;
-    println!("ingest: {} logs in {:.2} s = {} logs/s (target 50000)", r["logs"], r["seconds"].as_f64().unwrap_or(0.0), r["logs_per_second"]);
-    std::fs::write(cli.out.join("ingest.json"), serde_json::to_string_pretty(&r)?)?;
+    println!(
+        "ingest: {} logs in {:.2} s = {} logs/s (target 50000)",
+        r["logs"],
+        r["seconds"].as_f64().unwrap_or(0.0),
+        r["logs_per_second"]
+    );
+    std::fs::write(
+        cli.out.join("ingest.json"),
+        serde_json::to_string_pretty(&r)?,
+    )?;
     let md = format!(
         "# wraith benchmark results\n\nMachine: {} cores. Command: `make bench`.\n\n| scenario | figure | value |\n|---|---|---|\n| ingest | logs/s ({} logs, {} per transaction) | {} |\n",
         std::thread::available_parallelism().map_or(0, |n| n.get()),

@@ -9,6 +9,7 @@ use arc_swap::ArcSwap;
 
 use super::state::HandlerBatch;
 use crate::config::{HandlerConfig, validate::parse_address_list};
+use crate::runtime::bindings::TableKind;
 use crate::runtime::{HandlerEngine, HandlerInfo, LoadedComponent, RuntimeError, RuntimeResult};
 
 /// One loaded handler version.
@@ -80,18 +81,24 @@ impl HandlerRegistry {
         self.slots.store(Arc::new(slots));
     }
 
-    /// Tables of all slots with their kind; a table declared by two
-    /// handlers is an error.
+    /// Tables of all slots with their kind and declaring handler. An entity
+    /// table belongs to exactly one handler (its rows are read and merged,
+    /// so two writers would make the result depend on handler order); an
+    /// append-only table may be shared (e.g. an audit trail every handler
+    /// appends to), since appends do not read.
     pub fn tables(
         slots: &[Arc<HandlerSlot>],
-    ) -> Result<BTreeMap<String, (String, crate::runtime::bindings::TableKind)>, String> {
-        let mut out: BTreeMap<String, (String, crate::runtime::bindings::TableKind)> =
-            BTreeMap::new();
+    ) -> Result<BTreeMap<String, (String, TableKind)>, String> {
+        let mut out: BTreeMap<String, (String, TableKind)> = BTreeMap::new();
         for s in slots {
             for (t, k) in &s.info.tables {
-                if let Some((other, _)) = out.get(t) {
+                if let Some((other, kind)) = out.get(t) {
+                    if *kind == TableKind::AppendOnly && *k == TableKind::AppendOnly {
+                        continue;
+                    }
                     return Err(format!(
-                        "table {t} is declared by handlers {other} and {}; a table belongs to one handler",
+                        "table {t} is declared by handlers {other} and {}; an entity table belongs to one handler \
+                         (only append-only tables may be shared)",
                         s.info.name
                     ));
                 }

@@ -773,13 +773,19 @@ mod tests {
 
     use super::*;
     use crate::runtime::bindings::{
-        DeleteRow, EventDecl, InsertRow, Manifest, StreamMessage, TableDecl, UpdateRow, UpsertRow, Value,
+        DeleteRow, EventDecl, InsertRow, Manifest, StreamMessage, TableDecl, UpdateRow, UpsertRow,
+        Value,
     };
     use crate::sinks::postgres::catalog::ColumnDef;
     use crate::sinks::postgres::value::ColumnType;
 
     fn col(name: &str, ty: ColumnType, nullable: bool, default: Option<SqlValue>) -> ColumnDef {
-        ColumnDef { name: name.into(), ty, nullable, default }
+        ColumnDef {
+            name: name.into(),
+            ty,
+            nullable,
+            default,
+        }
     }
 
     fn catalog() -> Arc<Catalog> {
@@ -790,7 +796,12 @@ mod tests {
                 TableKind::Entity,
                 vec![
                     col("owner", ColumnType::Bytea, false, None),
-                    col("amount", ColumnType::Numeric, false, Some(SqlValue::Numeric("0".into()))),
+                    col(
+                        "amount",
+                        ColumnType::Numeric,
+                        false,
+                        Some(SqlValue::Numeric("0".into())),
+                    ),
                     col("peak", ColumnType::Numeric, true, None),
                     col("first_seen", ColumnType::Int8, true, None),
                     col("label", ColumnType::Text, false, None),
@@ -803,7 +814,10 @@ mod tests {
             TableDef::new(
                 "transfers",
                 TableKind::AppendOnly,
-                vec![col("block_number", ColumnType::Int8, false, None), col("value", ColumnType::Numeric, false, None)],
+                vec![
+                    col("block_number", ColumnType::Int8, false, None),
+                    col("value", ColumnType::Numeric, false, None),
+                ],
                 &[],
             )
             .unwrap(),
@@ -817,12 +831,19 @@ mod tests {
             version: "1".into(),
             events: vec![EventDecl {
                 contract: "T".into(),
-                signature: "event Transfer(address indexed from, address indexed to, uint256 value)".into(),
+                signature:
+                    "event Transfer(address indexed from, address indexed to, uint256 value)".into(),
                 needs_tx_input: false,
             }],
             tables: vec![
-                TableDecl { name: "balances".into(), kind: TableKind::Entity },
-                TableDecl { name: "transfers".into(), kind: TableKind::AppendOnly },
+                TableDecl {
+                    name: "balances".into(),
+                    kind: TableKind::Entity,
+                },
+                TableDecl {
+                    name: "transfers".into(),
+                    kind: TableKind::AppendOnly,
+                },
             ],
             stream_names: vec!["s".into()],
         };
@@ -847,19 +868,33 @@ mod tests {
     }
 
     fn owner(n: u8) -> Column {
-        Column { name: "owner".into(), value: Value::Address(vec![n; 20]) }
+        Column {
+            name: "owner".into(),
+            value: Value::Address(vec![n; 20]),
+        }
     }
 
     fn mc(name: &str, value: Value, merge: Merge) -> MergeColumn {
-        MergeColumn { name: name.into(), value, merge }
+        MergeColumn {
+            name: name.into(),
+            value,
+            merge,
+        }
     }
 
     fn upsert(key: u8, cols: Vec<MergeColumn>) -> Output {
-        Output::Write(DbWrite::Upsert(UpsertRow { table: "balances".into(), key: vec![owner(key)], columns: cols }))
+        Output::Write(DbWrite::Upsert(UpsertRow {
+            table: "balances".into(),
+            key: vec![owner(key)],
+            columns: cols,
+        }))
     }
 
     fn at(event_index: u32, outputs: Vec<Output>) -> Vec<EventOutputs> {
-        vec![EventOutputs { event_index, outputs }]
+        vec![EventOutputs {
+            event_index,
+            outputs,
+        }]
     }
 
     fn u(s: &str) -> Value {
@@ -888,29 +923,97 @@ mod tests {
     #[test]
     fn undeclared_tables_and_wrong_kinds_are_refused() {
         let mut b = batch(&[1], 0);
-        let e = err(&mut b, at(0, vec![Output::Write(DbWrite::Delete(DeleteRow { table: "positions".into(), key: vec![] }))]));
+        let e = err(
+            &mut b,
+            at(
+                0,
+                vec![Output::Write(DbWrite::Delete(DeleteRow {
+                    table: "positions".into(),
+                    key: vec![],
+                }))],
+            ),
+        );
         assert!(e.contains("table positions is not declared"), "{e}");
-        let e = err(&mut b, at(0, vec![Output::Write(DbWrite::Upsert(UpsertRow { table: "transfers".into(), key: vec![], columns: vec![] }))]));
+        let e = err(
+            &mut b,
+            at(
+                0,
+                vec![Output::Write(DbWrite::Upsert(UpsertRow {
+                    table: "transfers".into(),
+                    key: vec![],
+                    columns: vec![],
+                }))],
+            ),
+        );
         assert!(e.contains("append-only"), "{e}");
-        let e = err(&mut b, at(0, vec![Output::Write(DbWrite::Insert(InsertRow { table: "balances".into(), columns: vec![] }))]));
+        let e = err(
+            &mut b,
+            at(
+                0,
+                vec![Output::Write(DbWrite::Insert(InsertRow {
+                    table: "balances".into(),
+                    columns: vec![],
+                }))],
+            ),
+        );
         assert!(e.contains("entity table"), "{e}");
     }
 
     #[test]
     fn keys_columns_and_types_are_checked() {
         let mut b = batch(&[1], 0);
-        let e = err(&mut b, at(0, vec![Output::Write(DbWrite::Upsert(UpsertRow { table: "balances".into(), key: vec![], columns: vec![label()] }))]));
+        let e = err(
+            &mut b,
+            at(
+                0,
+                vec![Output::Write(DbWrite::Upsert(UpsertRow {
+                    table: "balances".into(),
+                    key: vec![],
+                    columns: vec![label()],
+                }))],
+            ),
+        );
         assert!(e.contains("lacks column owner"), "{e}");
-        let e = err(&mut b, at(0, vec![upsert(1, vec![mc("nope", u("1"), Merge::Set)])]));
+        let e = err(
+            &mut b,
+            at(0, vec![upsert(1, vec![mc("nope", u("1"), Merge::Set)])]),
+        );
         assert!(e.contains("has no column nope"), "{e}");
-        let e = err(&mut b, at(0, vec![upsert(1, vec![mc("amount", Value::Text("1".into()), Merge::Set)])]));
-        assert!(e.contains("text value cannot be stored in a numeric column"), "{e}");
-        let e = err(&mut b, at(0, vec![upsert(1, vec![mc("label", Value::Text("a".into()), Merge::Add)])]));
+        let e = err(
+            &mut b,
+            at(
+                0,
+                vec![upsert(
+                    1,
+                    vec![mc("amount", Value::Text("1".into()), Merge::Set)],
+                )],
+            ),
+        );
+        assert!(
+            e.contains("text value cannot be stored in a numeric column"),
+            "{e}"
+        );
+        let e = err(
+            &mut b,
+            at(
+                0,
+                vec![upsert(
+                    1,
+                    vec![mc("label", Value::Text("a".into()), Merge::Add)],
+                )],
+            ),
+        );
         assert!(e.contains("add/sub need a numeric column"), "{e}");
-        let e = err(&mut b, at(0, vec![upsert(1, vec![mc("amount", u("1.5"), Merge::Set)])]));
+        let e = err(
+            &mut b,
+            at(0, vec![upsert(1, vec![mc("amount", u("1.5"), Merge::Set)])]),
+        );
         assert!(e.contains("not a decimal integer"), "{e}");
         // A new row must set every NOT NULL column without a default.
-        let e = err(&mut b, at(0, vec![upsert(1, vec![mc("amount", u("1"), Merge::Set)])]));
+        let e = err(
+            &mut b,
+            at(0, vec![upsert(1, vec![mc("amount", u("1"), Merge::Set)])]),
+        );
         assert!(e.contains("balances.label is NOT NULL"), "{e}");
     }
 
@@ -918,27 +1021,97 @@ mod tests {
     fn merges_are_exact() {
         let mut b = batch(&[1, 1, 1, 1], 0);
         let big = "57896044618658097711785492504343953926634992332820282019728792003956564819968"; // 2^255
-        ok(&mut b, at(0, vec![upsert(1, vec![mc("amount", u(big), Merge::Add), mc("peak", u("5"), Merge::Max), label()])]));
-        assert_eq!(row_of(&mut b, 1).unwrap()["amount"], u(big), "add on a new row sets");
-        ok(&mut b, at(1, vec![upsert(1, vec![mc("amount", u(big), Merge::Add), mc("peak", u("3"), Merge::Max)])]));
+        ok(
+            &mut b,
+            at(
+                0,
+                vec![upsert(
+                    1,
+                    vec![
+                        mc("amount", u(big), Merge::Add),
+                        mc("peak", u("5"), Merge::Max),
+                        label(),
+                    ],
+                )],
+            ),
+        );
+        assert_eq!(
+            row_of(&mut b, 1).unwrap()["amount"],
+            u(big),
+            "add on a new row sets"
+        );
+        ok(
+            &mut b,
+            at(
+                1,
+                vec![upsert(
+                    1,
+                    vec![
+                        mc("amount", u(big), Merge::Add),
+                        mc("peak", u("3"), Merge::Max),
+                    ],
+                )],
+            ),
+        );
         let r = row_of(&mut b, 1).unwrap();
-        assert_eq!(r["amount"], u("115792089237316195423570985008687907853269984665640564039457584007913129639936"));
+        assert_eq!(
+            r["amount"],
+            u("115792089237316195423570985008687907853269984665640564039457584007913129639936")
+        );
         assert_eq!(r["peak"], u("5"));
-        assert_eq!(r["label"], Value::Text("x".into()), "unset columns keep their value");
-        ok(&mut b, at(2, vec![upsert(1, vec![mc("amount", u("1"), Merge::Sub), mc("peak", u("9"), Merge::Min), mc("label", Value::Text("y".into()), Merge::KeepExisting)])]));
+        assert_eq!(
+            r["label"],
+            Value::Text("x".into()),
+            "unset columns keep their value"
+        );
+        ok(
+            &mut b,
+            at(
+                2,
+                vec![upsert(
+                    1,
+                    vec![
+                        mc("amount", u("1"), Merge::Sub),
+                        mc("peak", u("9"), Merge::Min),
+                        mc("label", Value::Text("y".into()), Merge::KeepExisting),
+                    ],
+                )],
+            ),
+        );
         let r = row_of(&mut b, 1).unwrap();
-        assert_eq!(r["amount"], u("115792089237316195423570985008687907853269984665640564039457584007913129639935"));
+        assert_eq!(
+            r["amount"],
+            u("115792089237316195423570985008687907853269984665640564039457584007913129639935")
+        );
         assert_eq!(r["peak"], u("5"));
         assert_eq!(r["label"], Value::Text("x".into()));
-        ok(&mut b, at(3, vec![upsert(1, vec![mc("amount", u(&"9".repeat(78)), Merge::Set)])]));
-        let e = err(&mut b, at(3, vec![upsert(1, vec![mc("amount", u("1"), Merge::Add)])]));
+        ok(
+            &mut b,
+            at(
+                3,
+                vec![upsert(
+                    1,
+                    vec![mc("amount", u(&"9".repeat(78)), Merge::Set)],
+                )],
+            ),
+        );
+        let e = err(
+            &mut b,
+            at(3, vec![upsert(1, vec![mc("amount", u("1"), Merge::Add)])]),
+        );
         assert!(e.contains("more than 78 digits"), "{e}");
     }
 
     #[test]
     fn a_new_row_with_sub_stores_the_negation_and_defaults_fill_the_rest() {
         let mut b = batch(&[1], 0);
-        ok(&mut b, at(0, vec![upsert(2, vec![mc("amount", u("7"), Merge::Sub), label()])]));
+        ok(
+            &mut b,
+            at(
+                0,
+                vec![upsert(2, vec![mc("amount", u("7"), Merge::Sub), label()])],
+            ),
+        );
         let r = row_of(&mut b, 2).unwrap();
         assert_eq!(r["amount"], Value::Int256("-7".into()));
         assert_eq!(r["peak"], Value::Null);
@@ -949,10 +1122,20 @@ mod tests {
         let mut b = batch(&[1], 0);
         ok(
             &mut b,
-            at(0, vec![
-                Output::Write(DbWrite::Update(UpdateRow { table: "balances".into(), key: vec![owner(3)], columns: vec![label()] })),
-                Output::Write(DbWrite::Delete(DeleteRow { table: "balances".into(), key: vec![owner(4)] })),
-            ]),
+            at(
+                0,
+                vec![
+                    Output::Write(DbWrite::Update(UpdateRow {
+                        table: "balances".into(),
+                        key: vec![owner(3)],
+                        columns: vec![label()],
+                    })),
+                    Output::Write(DbWrite::Delete(DeleteRow {
+                        table: "balances".into(),
+                        key: vec![owner(4)],
+                    })),
+                ],
+            ),
         );
         assert!(row_of(&mut b, 3).is_none());
         let w = b.finish();
@@ -963,7 +1146,16 @@ mod tests {
     fn created_then_deleted_rows_write_nothing() {
         let mut b = batch(&[5, 5], 0);
         ok(&mut b, at(0, vec![upsert(1, vec![label()])]));
-        ok(&mut b, at(1, vec![Output::Write(DbWrite::Delete(DeleteRow { table: "balances".into(), key: vec![owner(1)] }))]));
+        ok(
+            &mut b,
+            at(
+                1,
+                vec![Output::Write(DbWrite::Delete(DeleteRow {
+                    table: "balances".into(),
+                    key: vec![owner(1)],
+                }))],
+            ),
+        );
         let w = b.finish();
         assert!(w.upserts.is_empty() && w.deletes.is_empty());
         assert_eq!(w.undo.len(), 1, "one entry per row and block");
@@ -973,17 +1165,38 @@ mod tests {
     #[test]
     fn the_undo_journal_has_the_prior_image_per_row_and_block_above_finality() {
         let mut b = batch(&[10, 11, 11, 12], 10);
-        ok(&mut b, at(0, vec![upsert(1, vec![mc("amount", u("1"), Merge::Set), label()])]));
-        ok(&mut b, at(1, vec![upsert(1, vec![mc("amount", u("2"), Merge::Set)])]));
-        ok(&mut b, at(2, vec![upsert(1, vec![mc("amount", u("3"), Merge::Set)])]));
-        ok(&mut b, at(3, vec![upsert(1, vec![mc("amount", u("4"), Merge::Set)])]));
+        ok(
+            &mut b,
+            at(
+                0,
+                vec![upsert(1, vec![mc("amount", u("1"), Merge::Set), label()])],
+            ),
+        );
+        ok(
+            &mut b,
+            at(1, vec![upsert(1, vec![mc("amount", u("2"), Merge::Set)])]),
+        );
+        ok(
+            &mut b,
+            at(2, vec![upsert(1, vec![mc("amount", u("3"), Merge::Set)])]),
+        );
+        ok(
+            &mut b,
+            at(3, vec![upsert(1, vec![mc("amount", u("4"), Merge::Set)])]),
+        );
         let w = b.finish();
         // Block 10 is final: no entry. Block 11: the image after block 10. Block 12: after 11.
-        let entries: Vec<(u64, Option<SqlValue>)> =
-            w.undo.iter().map(|u| (u.block_number, u.prior.as_ref().map(|r| r[1].clone()))).collect();
+        let entries: Vec<(u64, Option<SqlValue>)> = w
+            .undo
+            .iter()
+            .map(|u| (u.block_number, u.prior.as_ref().map(|r| r[1].clone())))
+            .collect();
         assert_eq!(
             entries,
-            vec![(11, Some(SqlValue::Numeric("1".into()))), (12, Some(SqlValue::Numeric("3".into())))]
+            vec![
+                (11, Some(SqlValue::Numeric("1".into()))),
+                (12, Some(SqlValue::Numeric("3".into())))
+            ]
         );
         assert_eq!(w.upserts[0].1.len(), 1, "only the final image is written");
         assert_eq!(w.upserts[0].1[0][1], SqlValue::Numeric("4".into()));
@@ -996,8 +1209,14 @@ mod tests {
             Output::Write(DbWrite::Insert(InsertRow {
                 table: "transfers".into(),
                 columns: vec![
-                    Column { name: "block_number".into(), value: Value::Int(block) },
-                    Column { name: "value".into(), value: u("1") },
+                    Column {
+                        name: "block_number".into(),
+                        value: Value::Int(block),
+                    },
+                    Column {
+                        name: "value".into(),
+                        value: u("1"),
+                    },
                 ],
             }))
         };
@@ -1011,9 +1230,15 @@ mod tests {
     fn messages_need_a_declared_stream_and_json() {
         let mut b = batch(&[1], 0);
         let msg = |stream: &str, payload: &str| {
-            Output::Message(StreamMessage { stream_name: stream.into(), key: "k".into(), payload: payload.into() })
+            Output::Message(StreamMessage {
+                stream_name: stream.into(),
+                key: "k".into(),
+                payload: payload.into(),
+            })
         };
-        assert!(err(&mut b, at(0, vec![msg("other", "{}")])).contains("stream other is not declared"));
+        assert!(
+            err(&mut b, at(0, vec![msg("other", "{}")])).contains("stream other is not declared")
+        );
         assert!(err(&mut b, at(0, vec![msg("s", "{nope")])).contains("not JSON"));
         ok(&mut b, at(0, vec![msg("s", "{\"a\":1}")]));
         assert_eq!(b.finish().messages.len(), 1);
@@ -1031,8 +1256,17 @@ mod tests {
     fn digests_do_not_depend_on_batching_and_see_every_value() {
         let outputs = |amount: &str| {
             vec![
-                EventOutputs { event_index: 0, outputs: vec![upsert(1, vec![mc("amount", u(amount), Merge::Set), label()])] },
-                EventOutputs { event_index: 1, outputs: vec![upsert(2, vec![label()])] },
+                EventOutputs {
+                    event_index: 0,
+                    outputs: vec![upsert(
+                        1,
+                        vec![mc("amount", u(amount), Merge::Set), label()],
+                    )],
+                },
+                EventOutputs {
+                    event_index: 1,
+                    outputs: vec![upsert(2, vec![label()])],
+                },
             ]
         };
         let mut one = batch(&[3, 4], 0);
@@ -1043,7 +1277,10 @@ mod tests {
         ok(&mut two, groups);
         ok(&mut two, second);
         let (d1, d2) = (one.finish().digests, two.finish().digests);
-        assert_eq!(d1.iter().map(|d| d.digest).collect::<Vec<_>>(), d2.iter().map(|d| d.digest).collect::<Vec<_>>());
+        assert_eq!(
+            d1.iter().map(|d| d.digest).collect::<Vec<_>>(),
+            d2.iter().map(|d| d.digest).collect::<Vec<_>>()
+        );
         assert_eq!(d1.len(), 2);
         let mut other = batch(&[3, 4], 0);
         ok(&mut other, outputs("11"));
@@ -1053,7 +1290,17 @@ mod tests {
     #[test]
     fn too_many_outputs_are_refused() {
         let mut b = HandlerBatch::new(info(), catalog(), metas(&[1]), 0, None, 2);
-        let e = err(&mut b, at(0, vec![upsert(1, vec![label()]), upsert(2, vec![label()]), upsert(3, vec![label()])]));
+        let e = err(
+            &mut b,
+            at(
+                0,
+                vec![
+                    upsert(1, vec![label()]),
+                    upsert(2, vec![label()]),
+                    upsert(3, vec![label()]),
+                ],
+            ),
+        );
         assert!(e.contains("more than 2 outputs"), "{e}");
     }
 }

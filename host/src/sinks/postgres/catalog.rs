@@ -68,13 +68,29 @@ impl TableDef {
     /// A definition from its columns and primary-key column names; checks
     /// what the kind requires (entity: a key; append-only: a bigint
     /// `block_number`).
-    pub fn new(name: &str, kind: TableKind, columns: Vec<ColumnDef>, key_names: &[String]) -> Result<Self, String> {
-        let index: HashMap<String, usize> = columns.iter().enumerate().map(|(i, c)| (c.name.clone(), i)).collect();
-        let key: Vec<usize> = key_names.iter().filter_map(|k| index.get(k).copied()).collect();
+    pub fn new(
+        name: &str,
+        kind: TableKind,
+        columns: Vec<ColumnDef>,
+        key_names: &[String],
+    ) -> Result<Self, String> {
+        let index: HashMap<String, usize> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.clone(), i))
+            .collect();
+        let key: Vec<usize> = key_names
+            .iter()
+            .filter_map(|k| index.get(k).copied())
+            .collect();
         let block_number = index.get("block_number").copied();
         match kind {
-            TableKind::Entity if key.is_empty() => return Err("an entity table needs a primary key".to_owned()),
-            TableKind::AppendOnly if block_number.map(|i| columns[i].ty) != Some(ColumnType::Int8) => {
+            TableKind::Entity if key.is_empty() => {
+                return Err("an entity table needs a primary key".to_owned());
+            }
+            TableKind::AppendOnly
+                if block_number.map(|i| columns[i].ty) != Some(ColumnType::Int8) =>
+            {
                 return Err("an append-only table needs a bigint block_number column".to_owned());
             }
             _ => {}
