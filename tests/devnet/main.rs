@@ -29,6 +29,12 @@ enum Cmd {
         /// Output file.
         #[arg(long)]
         out: std::path::PathBuf,
+        /// A host config to extend with the handler bindings.
+        #[arg(long)]
+        config_template: Option<std::path::PathBuf>,
+        /// Where to write the extended config.
+        #[arg(long)]
+        config_out: Option<std::path::PathBuf>,
     },
     /// Play forever: players jack in, add stake and extract.
     Traffic {
@@ -58,8 +64,20 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let anvil = Anvil::connect(cli.port, cli.players + 2).await?;
     match cli.command {
-        Cmd::Deploy { out } => {
+        Cmd::Deploy {
+            out,
+            config_template,
+            config_out,
+        } => {
             let core = ghostnet::deploy_core(&anvil).await?;
+            if let (Some(template), Some(config_out)) = (config_template, config_out) {
+                let mut text = std::fs::read_to_string(&template)?;
+                text.push_str(&format!(
+                    "\n[[handlers]]\nname = \"ghost-core\"\ncomponent = \"handlers/dist/ghost_core_handler.wasm\"\n[handlers.contracts]\nGhostCore = [\"{:#x}\"]\n",
+                    core.ghost_core
+                ));
+                std::fs::write(&config_out, text)?;
+            }
             let json = serde_json::json!({
                 "DataToken": format!("{:#x}", core.data),
                 "GhostCore": format!("{:#x}", core.ghost_core),

@@ -51,6 +51,12 @@ impl Anvil {
 
     /// Start anvil on `port`.
     pub async fn start_on(port: u16, accounts: usize) -> anyhow::Result<Self> {
+        Self::start_with(port, accounts, 31337).await
+    }
+
+    /// Start anvil on `port` reporting `chain_id`.
+    pub async fn start_with(port: u16, accounts: usize, chain_id: u64) -> anyhow::Result<Self> {
+        let chain_id = chain_id.to_string();
         let child = Command::new(paths::tool("anvil")?)
             .args([
                 "--port",
@@ -58,7 +64,7 @@ impl Anvil {
                 "--host",
                 "127.0.0.1",
                 "--chain-id",
-                "31337",
+                &chain_id,
                 "--silent",
                 "--accounts",
                 "1",

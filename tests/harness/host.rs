@@ -40,6 +40,8 @@ pub struct HostOptions {
     pub reorg_window: u64,
     /// `pipeline.max_batch_blocks`.
     pub max_batch_blocks: u64,
+    /// `api.listen` port (0: pick a free one).
+    pub api_port: u16,
     /// Extra TOML appended to the generated config.
     pub extra: String,
 }
@@ -53,6 +55,7 @@ impl HostOptions {
             handlers,
             reorg_window: 64,
             max_batch_blocks: 100,
+            api_port: 0,
             extra: String::new(),
         }
     }
@@ -93,7 +96,11 @@ impl Host {
             COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
         std::fs::create_dir_all(&dir)?;
-        let port = free_port()?;
+        let port = if opts.api_port == 0 {
+            free_port()?
+        } else {
+            opts.api_port
+        };
         let cache = paths::repo_root().join(".wraith/test-cache");
         let mut toml = format!(
             "[chain]\nchain_id = 31337\nrpc_http = [{}]\npoll_interval_ms = 50\nreorg_window = {}\nretry_initial_ms = 50\nretry_max_ms = 1000\n\n\

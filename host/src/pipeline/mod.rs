@@ -236,6 +236,7 @@ impl Pipeline {
         }
         let blocks = event.committed_blocks();
         let tip = event.tip();
+        let t0 = std::time::Instant::now();
         let mut failures = Vec::new();
         let jobs = self.build_jobs(&slots, &router, blocks, &progress, &mut failures);
         let catalog = self.sink.catalog();
@@ -267,6 +268,7 @@ impl Pipeline {
                 }),
             ));
         }
+        let t1 = t0.elapsed();
         let mut writes: Vec<HandlerWrites> = Vec::new();
         // Per slot: the block it failed at (its checkpoint stops before it).
         let mut failed: BTreeMap<usize, HandlerFailure> = BTreeMap::new();
@@ -363,8 +365,19 @@ impl Pipeline {
             })?
             .into_inner();
         let mut tx = tx;
+        let t2 = t0.elapsed();
         self.sink.apply(&mut tx, &batch).await?;
+        let t3 = t0.elapsed();
         tx.commit().await.map_err(SinkError::from)?;
+        tracing::debug!(
+            blocks = blocks.len(),
+            logs = event.log_count(),
+            route_ms = t1.as_secs_f64() * 1e3,
+            handlers_ms = (t2 - t1).as_secs_f64() * 1e3,
+            write_ms = (t3 - t2).as_secs_f64() * 1e3,
+            commit_ms = (t0.elapsed() - t3).as_secs_f64() * 1e3,
+            "batch committed"
+        );
         self.progress = progress;
         if let Some(fork) = event.fork() {
             let depth = event.reverted_blocks().len() as u64;

@@ -599,9 +599,9 @@ async fn write_outbox(conn: &mut PgConnection, handlers: &[HandlerWrites]) -> Si
     sqlx::query(
         "INSERT INTO wraith_outbox (id, kind, block_number, block_hash, tx_hash, log_index, handler,
                                     handler_version, stream_name, msg_key, payload)
-         SELECT u.id, 'data', u.b, u.bh, u.th, u.li, u.h, u.v, u.s, u.k, u.p
+         SELECT u.id, 'data', u.b, u.bh, u.th, u.li, u.h, u.v, u.s, u.k, u.p::jsonb
          FROM UNNEST($1::int8[], $2::int8[], $3::bytea[], $4::bytea[], $5::int4[], $6::text[], $7::text[],
-                     $8::text[], $9::text[], $10::jsonb[]) AS u(id, b, bh, th, li, h, v, s, k, p)",
+                     $8::text[], $9::text[], $10::text[]) AS u(id, b, bh, th, li, h, v, s, k, p)",
     )
     .bind(ids)
     .bind(msgs.iter().map(|(_, _, m)| i64_of(m.block_number)).collect::<Vec<_>>())
