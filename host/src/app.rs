@@ -125,7 +125,11 @@ impl App {
         )
         .await?;
         let cursor = pipeline.resume_after();
-        let window = load_window(&pool, cfg.chain.reorg_window).await?;
+        let window = load_window(
+            &pool,
+            crate::chain::window::capacity_for(cfg.chain.reorg_window),
+        )
+        .await?;
         let rpc = Arc::new(Rpc::new(&cfg.chain, status.clone())?);
         let (head_tx, head_rx) = watch::channel(0u64);
         let watcher = spawn_head_watcher(rpc.clone(), cfg.chain.clone(), head_tx);

@@ -14,6 +14,9 @@ use anyhow::{Context, bail};
 
 use crate::{free_port, paths, wait_until};
 
+/// Gas limit of every test transaction (anvil blocks hold 30 M).
+pub const GAS_LIMIT: u64 = 8_000_000;
+
 /// A running anvil.
 #[derive(Debug)]
 pub struct Anvil {

@@ -147,3 +147,58 @@ pub async fn deploy_core(anvil: &Anvil) -> anyhow::Result<Core> {
         players,
     })
 }
+
+/// A deterministic pseudo-random source for traffic (splitmix64).
+#[derive(Debug, Clone)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next value.
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A value in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// Minimum stake per level (CONTRACTS.md §4.1).
+const MIN_STAKE: [u64; 6] = [0, 10, 25, 50, 100, 250];
+
+/// Play `steps` valid GhostCore actions chosen by `rng` from the players'
+/// on-chain state (jack in, add stake, extract); one transaction (and, on
+/// anvil, one block) each.
+pub async fn play(anvil: &Anvil, core: &Core, rng: &mut Rng, steps: usize) -> anyhow::Result<()> {
+    for _ in 0..steps {
+        let p = core.players[rng.below(core.players.len() as u64) as usize];
+        let pos = anvil
+            .call(core.ghost_core, IGhostCore::getPositionCall { user: p })
+            .await?;
+        if pos.level == 0 {
+            let level = 1 + rng.below(5) as u8;
+            let amount =
+                data(MIN_STAKE[level as usize] + rng.below(300)) + U256::from(rng.below(1_000_000));
+            anvil
+                .send(p, core.ghost_core, IGhostCore::jackInCall { amount, level })
+                .await?;
+        } else if pos.alive && rng.below(4) == 0 {
+            anvil
+                .send(p, core.ghost_core, IGhostCore::extractCall {})
+                .await?;
+        } else if pos.alive {
+            let amount = data(1 + rng.below(50)) + U256::from(rng.below(1_000));
+            anvil
+                .send(p, core.ghost_core, IGhostCore::addStakeCall { amount })
+                .await?;
+        } else {
+            anvil.mine(1).await?;
+        }
+    }
+    Ok(())
+}

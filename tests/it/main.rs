@@ -7,4 +7,5 @@
 
 mod common;
 mod failures;
+mod reorg;
 mod spine;

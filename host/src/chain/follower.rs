@@ -26,7 +26,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::event::{BlockData, BlockHeader, ChainEvent, RawLog};
 use super::rpc::Rpc;
-use super::window::{BlockWindow, ForkPoint, Link};
+use super::window::{BlockWindow, ForkPoint, Link, capacity_for};
 use super::{ChainError, ChainResult};
 use crate::config::ChainConfig;
 use crate::pipeline::Router;
@@ -218,7 +218,10 @@ impl ChainFollower {
                 }
                 self.cursor = tip.or(self.cursor);
             }
-            self.window = BlockWindow::from_headers(self.settings.chain.reorg_window, [end_header]);
+            self.window = BlockWindow::from_headers(
+                capacity_for(self.settings.chain.reorg_window),
+                [end_header],
+            );
             self.cursor = Some(end);
         }
         Ok(Step::Progress)
@@ -377,7 +380,10 @@ impl ChainFollower {
                     Some(p) => self.rpc.header(p).await?,
                     None => None,
                 };
-                self.window = BlockWindow::from_headers(self.settings.chain.reorg_window, parent);
+                self.window = BlockWindow::from_headers(
+                    capacity_for(self.settings.chain.reorg_window),
+                    parent,
+                );
                 if self.window.link(first) != Link::Extends {
                     return Ok(Step::Progress);
                 }

@@ -36,6 +36,14 @@ pub enum ForkPoint {
     },
 }
 
+/// Blocks a window keeps for a reorg window of `reorg_window` blocks: a
+/// reorg of depth `reorg_window` replaces the tip and the blocks below it
+/// down to `tip − reorg_window + 1`, so its fork point is
+/// `tip − reorg_window`, which must still be stored.
+pub fn capacity_for(reorg_window: u64) -> u64 {
+    reorg_window + 1
+}
+
 /// The recent canonical blocks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockWindow {
