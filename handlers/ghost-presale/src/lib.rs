@@ -31,7 +31,7 @@
 //! * Lifecycle and configuration events, `Paused`/`Unpaused` and the
 //!   Ownable2Step events also go to the shared `admin_events` audit trail.
 
-use ghostnet_common::{AdminEvent, Contract, Oz, admin_row, hex, time};
+use ghostnet_common::{AdminEvent, Contract, Flat, Oz, admin_row, hex, time};
 use wraith_sdk::serde_json::Value;
 use wraith_sdk::{Ctx, Ev, Key, U256, Write, json, sol};
 
@@ -86,7 +86,7 @@ wraith_sdk::handler! {
         "GhostPresale": GhostPresale::Contributed => on_contributed,
         "GhostPresale": GhostPresale::PresaleOpened => on_opened,
         "GhostPresale": GhostPresale::PresaleFinalized => on_finalized,
-        "GhostPresale": GhostPresale::ConfigUpdated => on_config_updated,
+        "GhostPresale": Flat<GhostPresale::ConfigUpdated> => on_config_updated,
         "GhostPresale": GhostPresale::TrancheCompleted => on_tranche_completed,
         "GhostPresale": GhostPresale::RefundsEnabled => on_refunds_enabled,
         "GhostPresale": GhostPresale::Refunded => on_refunded,
@@ -221,9 +221,11 @@ impl AdminEvent for GhostPresale::ConfigUpdated {
     }
 }
 
+/// `ConfigUpdated` carries a struct: declared through [`Flat`] so that the
+/// host can parse the declaration.
 fn on_config_updated(
     ctx: &mut Ctx,
-    ev: &Ev<GhostPresale::ConfigUpdated>,
+    ev: &Ev<Flat<GhostPresale::ConfigUpdated>>,
 ) -> wraith_sdk::Result<()> {
     let c = &ev.config;
     ctx.push(

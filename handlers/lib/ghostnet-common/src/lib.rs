@@ -31,6 +31,9 @@
 //! }
 //! ```
 
+use alloy_sol_types::abi::token::WordToken;
+use alloy_sol_types::private::alloy_json_abi::Event as AbiEvent;
+use alloy_sol_types::{JsonAbiExt, SolEvent, SolType};
 use wraith_sdk::primitives::keccak256;
 use wraith_sdk::serde_json::Value;
 use wraith_sdk::{Address, B256, Ctx, Ev, Json, Meta, Timestamp, U256, Write, json, sol};
@@ -256,6 +259,74 @@ impl AdminEvent for Oz::OwnershipTransferStarted {
     }
 }
 
+/// An event whose tuple (struct) parameters are declared to the host in
+/// the plain `(type,…)` form.
+///
+/// The SDK manifest renders a struct parameter the way
+/// `alloy_json_abi::Event::full_signature` does, `tuple(uint256 a, …)`,
+/// which the host's declaration parser rejects. `Flat<E>` is `E` (same
+/// topic0, same decoding, dereferences to `E`) with each tuple parameter's
+/// type written as its canonical `(uint256,…)` instead. Use it in
+/// `handler!` as `Flat<Contract::Event>` and take `&Ev<Flat<…>>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flat<E>(pub E);
+
+impl<E> core::ops::Deref for Flat<E> {
+    type Target = E;
+    fn deref(&self) -> &E {
+        &self.0
+    }
+}
+
+impl<E: SolEvent> SolEvent for Flat<E> {
+    type DataTuple<'a> = E::DataTuple<'a>;
+    type DataToken<'a> = E::DataToken<'a>;
+    type TopicList = E::TopicList;
+    const SIGNATURE: &'static str = E::SIGNATURE;
+    const SIGNATURE_HASH: B256 = E::SIGNATURE_HASH;
+    const ANONYMOUS: bool = E::ANONYMOUS;
+
+    fn new(
+        topics: <Self::TopicList as SolType>::RustType,
+        data: <Self::DataTuple<'_> as SolType>::RustType,
+    ) -> Self {
+        Self(E::new(topics, data))
+    }
+
+    fn tokenize_body(&self) -> Self::DataToken<'_> {
+        self.0.tokenize_body()
+    }
+
+    fn topics(&self) -> <Self::TopicList as SolType>::RustType {
+        self.0.topics()
+    }
+
+    fn encode_topics_raw(&self, out: &mut [WordToken]) -> alloy_sol_types::Result<()> {
+        self.0.encode_topics_raw(out)
+    }
+}
+
+impl<E: JsonAbiExt<Abi = AbiEvent>> JsonAbiExt for Flat<E> {
+    type Abi = AbiEvent;
+    fn abi() -> AbiEvent {
+        let mut event = E::abi();
+        for input in &mut event.inputs {
+            if !input.components.is_empty() {
+                input.ty = input.selector_type().into_owned();
+                input.components.clear();
+            }
+        }
+        event
+    }
+}
+
+impl<E: AdminEvent> AdminEvent for Flat<E> {
+    const NAME: &'static str = E::NAME;
+    fn args(&self) -> Value {
+        self.0.args()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,6 +344,26 @@ mod tests {
     #[test]
     fn dead_address_is_the_burn_sink() {
         assert_eq!(hex(DEAD), "0x000000000000000000000000000000000000dead");
+    }
+
+    sol! {
+        #[sol(abi)]
+        contract WithStruct {
+            struct Config { uint256 a; bool b; }
+            event Updated(Config config, address indexed who);
+        }
+    }
+
+    #[test]
+    fn flat_declares_tuples_in_canonical_form() {
+        assert_eq!(
+            <Flat<WithStruct::Updated> as JsonAbiExt>::abi().full_signature(),
+            "event Updated((uint256,bool) config, address indexed who)"
+        );
+        assert_eq!(
+            <Flat<WithStruct::Updated> as SolEvent>::SIGNATURE_HASH,
+            keccak256("Updated((uint256,bool),address)")
+        );
     }
 
     #[test]
