@@ -522,3 +522,44 @@ pub async fn warp_to(anvil: &Anvil, ts: u64) -> anyhow::Result<u64> {
         .await?;
     Ok(at)
 }
+
+/// Gas limit of [`send`]: far above any GHOSTNET call, below anvil's block
+/// gas limit.
+pub const SEND_GAS: u64 = 10_000_000;
+
+/// Send a call with ETH `value` and a fixed gas limit, and wait for a
+/// successful receipt.
+///
+/// [`Anvil::send`] lets the provider estimate the gas. `jackIn` and
+/// `addStake` store `block.timestamp` (`lastDepositTime`): estimated in the
+/// same second as the previous deposit that store is a no-op, mined a
+/// second later it is not, and the transaction runs out of gas. Under load
+/// that happens; a fixed limit removes the dependency on timing.
+pub async fn send<C: SolCall>(
+    anvil: &Anvil,
+    from: Address,
+    to: Address,
+    call: C,
+    value: U256,
+) -> anyhow::Result<alloy::rpc::types::TransactionReceipt> {
+    use alloy::network::TransactionBuilder;
+    let tx = alloy::rpc::types::TransactionRequest::default()
+        .with_from(from)
+        .with_to(to)
+        .with_input(call.abi_encode())
+        .with_value(value)
+        .with_gas_limit(SEND_GAS);
+    let receipt = anvil
+        .provider
+        .send_transaction(tx)
+        .await?
+        .get_receipt()
+        .await?;
+    anyhow::ensure!(
+        receipt.status(),
+        "{} from {from:#x} to {to:#x}: transaction {} reverted",
+        C::SIGNATURE,
+        receipt.transaction_hash
+    );
+    Ok(receipt)
+}

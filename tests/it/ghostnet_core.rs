@@ -87,7 +87,9 @@ impl Net {
     }
 
     async fn send<C: SolCall>(&self, from: Address, to: Address, call: C) -> TransactionReceipt {
-        self.anvil.send(from, to, call).await.unwrap()
+        suite::send(&self.anvil, from, to, call, U256::ZERO)
+            .await
+            .unwrap()
     }
 
     async fn jack_in(&self, user: Address, amount: U256, level: u8) -> TransactionReceipt {
@@ -1913,58 +1915,62 @@ async fn given_deaths_the_handler_cannot_attribute_when_indexed_should_halt_ghos
     .unwrap();
     let victim = s.core.players[1];
     let gc = s.core.ghost_core;
-    anvil
-        .send(
-            victim,
-            gc,
-            IGhostCore::jackInCall {
-                amount: data(100),
-                level: 4,
-            },
-        )
-        .await
-        .unwrap();
+    suite::send(
+        &anvil,
+        victim,
+        gc,
+        IGhostCore::jackInCall {
+            amount: data(100),
+            level: 4,
+        },
+        U256::ZERO,
+    )
+    .await
+    .unwrap();
     let mut cfg = anvil
         .call(gc, IGhostCore::getLevelConfigCall { level: 4 })
         .await
         .unwrap();
     cfg.baseDeathRateBps = 10_000;
-    anvil
-        .send(
-            s.core.admin,
-            gc,
-            IGhostCore::updateLevelConfigCall {
-                level: 4,
-                config: cfg,
-            },
-        )
-        .await
-        .unwrap();
+    suite::send(
+        &anvil,
+        s.core.admin,
+        gc,
+        IGhostCore::updateLevelConfigCall {
+            level: 4,
+            config: cfg,
+        },
+        U256::ZERO,
+    )
+    .await
+    .unwrap();
     let next = anvil
         .call(gc, ICore::getLevelStateCall { level: 4 })
         .await
         .unwrap()
         .nextScanTime;
     suite::warp_to(&anvil, next).await.unwrap();
-    anvil
-        .send(
-            s.core.admin,
-            s.trace_scan,
-            ITraceScan::executeScanCall { level: 4 },
-        )
-        .await
-        .unwrap();
-    let submit = anvil
-        .send(
-            s.core.admin,
-            s.trace_scan,
-            ITraceScan::submitDeathsCall {
-                level: 4,
-                deadUsers: vec![victim],
-            },
-        )
-        .await
-        .unwrap();
+    suite::send(
+        &anvil,
+        s.core.admin,
+        s.trace_scan,
+        ITraceScan::executeScanCall { level: 4 },
+        U256::ZERO,
+    )
+    .await
+    .unwrap();
+    let submit = suite::send(
+        &anvil,
+        s.core.admin,
+        s.trace_scan,
+        ITraceScan::submitDeathsCall {
+            level: 4,
+            deadUsers: vec![victim],
+        },
+        U256::ZERO,
+    )
+    .await
+    .unwrap();
     let block = submit.block_number.unwrap();
     let status = wraith_tests::wait_until("ghost-core to halt", CATCH_UP, || async {
         let s = host.status().await?;

@@ -25,14 +25,8 @@ pub(crate) fn on_jacked_in(ctx: &mut Ctx, ev: &Ev<GhostCore::JackedIn>) -> wrait
     let block = ev.meta.block_number;
     let mut state = CoreState::load(ctx, ev.meta.address)?;
     let mut lvl = Level::load(ctx, level)?;
-    if let Some(old) = Position::load(ctx, ev.user)?
-        && !old.is_extracted
-    {
-        wraith_sdk::bail!(
-            "JackedIn for {:#x}, which still has a position on-chain (alive or dead)",
-            ev.user
-        );
-    }
+    // One position per address: a JackedIn always opens a new one (the
+    // contract rejects a second while a record exists), so no read here.
     let slot = lvl.push(ctx, ev.user);
     lvl.add_stake(ev.newTotal)?;
     lvl.alive_count += 1;
