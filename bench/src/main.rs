@@ -54,8 +54,16 @@ fn user(i: usize) -> Address {
     Address::from_slice(&keccak256(i.to_be_bytes())[12..])
 }
 
-/// A deterministic GhostCore history: users jack in, add stake (twice as
-/// often as they extract) and extract.
+/// The first alive position at or after `start` (cyclically).
+fn pick_alive(alive: &[bool], start: usize) -> Option<usize> {
+    (0..alive.len())
+        .map(|k| (start + k) % alive.len())
+        .find(|&i| alive[i])
+}
+
+/// A deterministic GhostCore history the contract could have produced:
+/// users jack in, add stake (twice as often as they extract) and extract;
+/// only alive positions add stake or extract.
 fn generate(logs: usize, per_block: usize) -> Vec<BlockData> {
     let mut blocks = Vec::new();
     let mut amounts: Vec<U256> = Vec::new();
@@ -68,51 +76,60 @@ fn generate(logs: usize, per_block: usize) -> Vec<BlockData> {
         for li in 0..per_block.min(logs - n) {
             let tx_hash = keccak256((n as u64).to_le_bytes());
             let roll = n % 10;
-            let (topics, data) = if amounts.len() < 1_000 || roll < 5 {
-                let i = amounts.len();
-                let amount = U256::from(10u64 + (i % 1000) as u64)
-                    * U256::from(10u64).pow(U256::from(18u64))
-                    + U256::from(i);
-                amounts.push(amount);
-                alive.push(true);
-                let e = JackedIn {
-                    user: user(i),
-                    amount,
-                    level: (1 + i % 5) as u8,
-                    newTotal: amount,
-                };
-                (
-                    e.encode_topics()
-                        .into_iter()
-                        .map(|t| t.0)
-                        .collect::<Vec<B256>>(),
-                    e.encode_data(),
-                )
-            } else if roll < 9 {
-                let i = (n * 7919) % amounts.len();
-                let add = U256::from(1_000_000u64 + n as u64);
-                amounts[i] += add;
-                let e = StakeAdded {
-                    user: user(i),
-                    amount: add,
-                    newTotal: amounts[i],
-                };
-                (
-                    e.encode_topics().into_iter().map(|t| t.0).collect(),
-                    e.encode_data(),
-                )
+            let target = if amounts.is_empty() {
+                None
             } else {
-                let i = (n * 104_729) % amounts.len();
-                alive[i] = false;
-                let e = Extracted {
-                    user: user(i),
-                    amount: amounts[i],
-                    rewards: U256::from(n),
-                };
-                (
-                    e.encode_topics().into_iter().map(|t| t.0).collect(),
-                    e.encode_data(),
-                )
+                let seed = if roll < 9 { n * 7919 } else { n * 104_729 };
+                pick_alive(&alive, seed % amounts.len())
+            };
+            let warm = amounts.len() >= 1_000;
+            let (topics, data) = match target {
+                Some(i) if warm && (5..9).contains(&roll) => {
+                    let add = U256::from(1_000_000u64 + n as u64);
+                    amounts[i] += add;
+                    let e = StakeAdded {
+                        user: user(i),
+                        amount: add,
+                        newTotal: amounts[i],
+                    };
+                    (
+                        e.encode_topics().into_iter().map(|t| t.0).collect(),
+                        e.encode_data(),
+                    )
+                }
+                Some(i) if warm && roll == 9 => {
+                    alive[i] = false;
+                    let e = Extracted {
+                        user: user(i),
+                        amount: amounts[i],
+                        rewards: U256::from(n),
+                    };
+                    (
+                        e.encode_topics().into_iter().map(|t| t.0).collect(),
+                        e.encode_data(),
+                    )
+                }
+                _ => {
+                    let i = amounts.len();
+                    let amount = U256::from(10u64 + (i % 1000) as u64)
+                        * U256::from(10u64).pow(U256::from(18u64))
+                        + U256::from(i);
+                    amounts.push(amount);
+                    alive.push(true);
+                    let e = JackedIn {
+                        user: user(i),
+                        amount,
+                        level: (1 + i % 5) as u8,
+                        newTotal: amount,
+                    };
+                    (
+                        e.encode_topics()
+                            .into_iter()
+                            .map(|t| t.0)
+                            .collect::<Vec<B256>>(),
+                        e.encode_data(),
+                    )
+                }
             };
             block_logs.push(RawLog {
                 address: GHOST_CORE,

@@ -7,6 +7,7 @@
 pub mod chain;
 pub mod db;
 pub mod ghostnet;
+pub mod ghostnet_suite;
 pub mod host;
 pub mod paths;
 

@@ -7,5 +7,6 @@
 
 mod common;
 mod failures;
+mod ghostnet_core;
 mod reorg;
 mod spine;

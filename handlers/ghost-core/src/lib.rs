@@ -1,88 +1,239 @@
-//! GHOSTNET GhostCore handler: positions.
+//! GHOSTNET GhostCore handler: positions, levels, deaths, streaks,
+//! cascades, emissions and system resets.
 //!
-//! Models the position lifecycle of `GhostCore` (see
-//! `shared/ghostnet/CONTRACTS.md` §3.1):
+//! Models `GhostCore` (CONTRACTS.md §3.1, §4, §5) and the part of
+//! `TraceScan` (§3.2) that decides who dies. Every event of GhostCore is
+//! handled, including the inherited OpenZeppelin ones (§3.16, appended to
+//! the shared `admin_events` audit trail); from TraceScan it takes
+//! `ScanExecuted` (the open scan per level) and `DeathsSubmitted` (the
+//! cross-check of the derived deaths). Bind both logical contracts:
+//! `GhostCore` and `TraceScan`.
 //!
-//! * one position per address, keyed by the owner in `positions`; a dead or
-//!   culled position stays as a record (`is_alive = false`, `exit_reason`)
-//!   with its pre-death amount; an extracted position stays too
-//!   (`is_extracted = true`) until the address jacks in again, which starts
-//!   a new position in the same row (the history of every position lives in
-//!   the append-only `position_events`);
-//! * `StakeAdded.newTotal` is authoritative: the amount is set, never added,
-//!   so a silent system-reset haircut settled in the same call is reflected;
-//! * `Extracted` with `rewards == 0` while GhostCore is paused is an
-//!   `emergencyWithdraw` (the contract emits the same event for both), so
-//!   the handler tracks `Paused`/`Unpaused`;
-//! * a culled victim becomes dead (`exit_reason = 'culled'`), the penalty and
-//!   the returned 20 % are recorded; the entrant's `JackedIn` follows in the
-//!   same transaction;
-//! * boosts are appended to `boosts`; YIELD_MULTIPLIER has no on-chain
+//! # Positions (`positions`, `position_events`, `boosts`)
+//!
+//! * One position per address, keyed by the owner. A dead or culled
+//!   position stays as a record (`is_alive = false`, `exit_reason`) with
+//!   its pre-death amount; an extracted one stays (`is_extracted = true`)
+//!   until the address jacks in again, which starts a new position in the
+//!   same row. The history lives in the append-only `position_events`.
+//! * `StakeAdded.newTotal` is authoritative; `Extracted` with zero rewards
+//!   while GhostCore is paused is an `emergencyWithdraw` (pause tracked
+//!   from `Paused`/`Unpaused`).
+//! * Boosts are appended to `boosts`; YIELD_MULTIPLIER has no on-chain
 //!   effect and is recorded as such.
 //!
-//! Every event is also published to the `ghostnet.positions` stream as a
-//! feed event (`JACK_IN`, `STAKE_ADDED`, `EXTRACTED`, `POSITION_CULLED`,
-//! `BOOST_APPLIED`) keyed by the user address.
+//! # Level state (`levels`, `level_slots`)
+//!
+//! The handler re-implements the contract's level bookkeeping exactly:
+//! `totalStaked`, `aliveCount`, `accRewardsPerShare` and **the
+//! swap-and-pop level array** (`_levelPositions`, `_positionIndex`,
+//! mirrored by `level_slots` and `positions.level_slot`/`in_level_array`).
+//! The array matters twice: culling takes **slot 0** (not the oldest or
+//! the smallest position), and `SurvivorsUpdated` credits a streak point
+//! to the array's members. The upstream quirk of `emergencyWithdraw` on a
+//! dead position — `_positionIndex` was cleared at death, so slot 0, an
+//! unrelated alive position, is dropped from the array (it stays alive but
+//! no longer gains streak points and cannot be culled) — is reproduced.
+//! Consistency checks fail loudly (handler error) when a log contradicts
+//! the model: a culled victim that is not slot 0, a `SurvivorsUpdated`
+//! count different from the array length, a cascade split that does not
+//! match the level totals.
+//!
+//! `nextScanTime` = finalisation block time + scan interval, set at
+//! `SurvivorsUpdated` (as the contract does). The interval is the level
+//! default of §4.1 (`scan_interval`): `updateLevelConfig` emits no event,
+//! so a changed interval is not visible here and `next_scan_time` is then
+//! wrong until an operator corrects `levels.scan_interval`; `getLevelConfig`
+//! by `eth_call` is the source of truth for configuration.
+//!
+//! # Streaks, without per-user writes
+//!
+//! A scan may have thousands of survivors, and the handler cannot list a
+//! level's members without one `get` per member. Streaks are therefore
+//! kept lazily: `levels.survivor_rounds` counts the level's
+//! `SurvivorsUpdated`; a member's contract streak is
+//! `ghost_streak + survivor_rounds − streak_mark`, and `ghost_streak` is
+//! materialised (frozen) whenever the position leaves the array — death
+//! (streak 0, the streak at death goes to `deaths`), culling (the streak
+//! stays), extraction, or being dropped by the quirk above. The view
+//! `positions_current` exposes the live value as `current_ghost_streak`.
+//! One `SurvivorsUpdated` is O(1) whatever the number of survivors.
+//!
+//! # Deaths (`deaths`, `death_batches`, `scan_victims`)
+//!
+//! No event names the victims. They are derived from the transaction
+//! input of `DeathsProcessed` (`[tx_input]`):
+//!
+//! * `submitDeaths(uint8,address[])` (selector `0xfd297588`): TraceScan's
+//!   filter is applied in array order against the handler's own state
+//!   *before* the batch — skip an address already processed in the scan
+//!   (a duplicate earlier in the array, or a victim of an earlier batch of
+//!   the same scan: `scan_victims`, read only for a position opened after
+//!   the scan started), without an alive position, or at another level.
+//!   Everything left died (otherwise the transaction would have reverted).
+//! * `processDeaths(uint8,address[])` called directly by a SCANNER_ROLE
+//!   holder: GhostCore's own filter (alive and at the level); `count` is
+//!   then the length of the list.
+//! * Any other calldata (a relayer or multicall) fails loudly: the victims
+//!   are not in the top-level input.
+//!
+//! The derived count must equal `DeathsProcessed.count` and the sum of the
+//! victims' stored amounts must equal `totalDead`, otherwise the handler
+//! fails. `DeathsSubmitted` then must carry the same count and total and
+//! the level's open scan id. A death sets `is_alive = false`,
+//! `exit_reason = 'died'`, `ghost_streak = 0`, keeps the amount, removes
+//! the position from the level array and writes one `deaths` row (scan,
+//! level, user, amount lost, streak at death, batch index, submitter).
+//!
+//! # System reset (lazy haircut) and what the logs cannot show
+//!
+//! `SystemResetTriggered` does **not** kill anyone: positions stay alive
+//! and each loses 25 % lazily at its owner's next `addStake`, `extract` or
+//! `claimRewards`, once however many resets it missed. The handler keeps
+//! the epoch a position is settled for (`settled_epoch`) and checks every
+//! later `StakeAdded.newTotal` / `Extracted.amount` against it (the
+//! difference is recorded as `position_events.haircut`). `jackpotWinner`
+//! is always `0x0` in the event; the real winner — the sender of the last
+//! `JackedIn`/`StakeAdded` since the previous reset — is stored in
+//! `system_resets.jackpot_winner` (NULL and `jackpot_paid = false` when
+//! nobody deposited: the amount is reported but not paid). The reset
+//! deadline is followed from the deposit tiers.
+//!
+//! `claimRewards()` emits no GhostCore event (and no log at all when
+//! nothing is pending) yet settles a pending haircut, lowering the stored
+//! amount and the level total. The handler cannot see that moment. It
+//! learns the haircut at the owner's next visible event — where the stored
+//! amount the event reveals is matched against every possible number of
+//! settled cuts, and for deaths the combination of settled cuts that makes
+//! the batch add up to `totalDead` must be unique — and only then takes it
+//! off the level total. Between a silent settlement and that event
+//! `levels.total_staked` is higher than the contract's by the cut, and
+//! reward-index increments computed in that window (`acc_rewards_per_share`)
+//! use the higher total. Without such a `claimRewards` after a reset, the
+//! level state is exact (the tests compare it with `getLevelState`).
+//!
+//! Per-user pending rewards are **not** stored: `claimRewards` resets the
+//! reward debt without a GhostCore event, so any per-user figure would be
+//! invented. Read `getPendingRewards(user)` by `eth_call`.
+//!
+//! # Cascades and emissions (`cascades`, `emissions`)
+//!
+//! `CascadeDistributed` credits 30 % to the source level (or, with no
+//! stake left there, moves it upstream and reports 0) and the upstream
+//! share to the safer levels pro rata to their stake; with no stake
+//! upstream (always for VAULT) it is **burned** although reported as
+//! `upstreamAmount` — recorded as `upstream_burned` with the per-level
+//! credits as JSON. `EmissionsAdded` is credited only to a level with
+//! stake; otherwise `credited = false` (reported, credited to nobody).
+//! Culling credits 70 % of the penalty to the remaining stakers.
+//!
+//! # Streams
+//!
+//! Feed events (`type`, `data`, `timestamp` in ms): `JACK_IN`,
+//! `STAKE_ADDED`, `EXTRACTED`, `POSITION_CULLED`, `BOOST_APPLIED` on
+//! `ghostnet.positions` (keyed by user); `DEATHS_PROCESSED` on
+//! `ghostnet.deaths` and `SYSTEM_RESET` (with the derived winner) on
+//! `ghostnet.system` (keyed by level / contract).
 
-use wraith_sdk::{Address, Ctx, Ev, Key, Message, Timestamp, U256, Write, json, sol};
+mod deaths;
+mod model;
+mod players;
+mod system;
+
+use ghostnet_common::{Contract, Oz, hex};
+use wraith_sdk::{Address, Ctx, Ev, Message, json, sol};
 
 sol! {
-    /// The GhostCore events handled here (signatures from CONTRACTS.md §3.1).
+    /// The GhostCore events (signatures from CONTRACTS.md §3.1).
     #[sol(abi)]
     contract GhostCore {
         event JackedIn(address indexed user, uint256 amount, uint8 indexed level, uint256 newTotal);
         event StakeAdded(address indexed user, uint256 amount, uint256 newTotal);
         event Extracted(address indexed user, uint256 amount, uint256 rewards);
-        event PositionCulled(address indexed victim, uint256 penaltyAmount, uint256 returnedAmount, address indexed newEntrant);
+        event DeathsProcessed(uint8 indexed level, uint256 count, uint256 totalDead, uint256 burned, uint256 distributed);
+        event SurvivorsUpdated(uint8 indexed level, uint256 count);
+        event CascadeDistributed(uint8 indexed sourceLevel, uint256 sameLevelAmount, uint256 upstreamAmount, uint256 burnAmount, uint256 protocolAmount);
+        event EmissionsAdded(uint8 indexed level, uint256 amount);
         event BoostApplied(address indexed user, uint8 boostType, uint16 valueBps, uint64 expiry);
-        event Paused(address account);
-        event Unpaused(address account);
+        event SystemResetTriggered(uint256 totalPenalty, address indexed jackpotWinner, uint256 jackpotAmount);
+        event PositionCulled(address indexed victim, uint256 penaltyAmount, uint256 returnedAmount, address indexed newEntrant);
+
+        function processDeaths(uint8 level, address[] deadUsers) external returns (uint256 totalDead);
     }
+
+    /// The TraceScan events and the call the deaths are derived from
+    /// (CONTRACTS.md §3.2).
+    #[sol(abi)]
+    contract TraceScan {
+        event ScanExecuted(uint8 indexed level, uint256 indexed scanId, uint256 seed, uint64 executedAt);
+        event DeathsSubmitted(uint8 indexed level, uint256 indexed scanId, uint256 count, uint256 totalDead, address indexed submitter);
+
+        function submitDeaths(uint8 level, address[] deadUsers) external;
+    }
+}
+
+/// The logical contract whose admin events this handler records.
+#[derive(Debug)]
+pub struct Core;
+
+impl Contract for Core {
+    const NAME: &'static str = "GhostCore";
 }
 
 wraith_sdk::handler! {
     name: "ghost-core",
-    tables: [positions: Entity, position_events: AppendOnly, boosts: AppendOnly, ghost_core_state: Entity],
-    streams: ["ghostnet.positions"],
+    tables: [
+        positions: Entity,
+        position_events: AppendOnly,
+        boosts: AppendOnly,
+        ghost_core_state: Entity,
+        levels: Entity,
+        level_slots: Entity,
+        scan_victims: Entity,
+        deaths: AppendOnly,
+        death_batches: AppendOnly,
+        survivor_updates: AppendOnly,
+        cascades: AppendOnly,
+        emissions: AppendOnly,
+        system_resets: AppendOnly,
+        admin_events: AppendOnly,
+    ],
+    streams: ["ghostnet.positions", "ghostnet.deaths", "ghostnet.system"],
     events: [
-        "GhostCore": GhostCore::JackedIn => on_jacked_in,
-        "GhostCore": GhostCore::StakeAdded => on_stake_added,
-        "GhostCore": GhostCore::Extracted => on_extracted,
-        "GhostCore": GhostCore::PositionCulled => on_position_culled,
-        "GhostCore": GhostCore::BoostApplied => on_boost_applied,
-        "GhostCore": GhostCore::Paused => on_paused,
-        "GhostCore": GhostCore::Unpaused => on_unpaused,
+        "GhostCore": GhostCore::JackedIn => players::on_jacked_in,
+        "GhostCore": GhostCore::StakeAdded => players::on_stake_added,
+        "GhostCore": GhostCore::Extracted => players::on_extracted,
+        "GhostCore": GhostCore::PositionCulled => players::on_position_culled,
+        "GhostCore": GhostCore::BoostApplied => players::on_boost_applied,
+        "GhostCore": GhostCore::DeathsProcessed => deaths::on_deaths_processed [tx_input],
+        "GhostCore": GhostCore::SurvivorsUpdated => deaths::on_survivors_updated,
+        "GhostCore": GhostCore::CascadeDistributed => deaths::on_cascade_distributed,
+        "GhostCore": GhostCore::EmissionsAdded => system::on_emissions_added,
+        "GhostCore": GhostCore::SystemResetTriggered => system::on_system_reset,
+        "GhostCore": Oz::Paused => system::on_paused,
+        "GhostCore": Oz::Unpaused => system::on_unpaused,
+        "GhostCore": Oz::Initialized => system::on_initialized,
+        "GhostCore": Oz::Upgraded => ghostnet_common::admin::<Core, _>,
+        "GhostCore": Oz::RoleGranted => ghostnet_common::admin::<Core, _>,
+        "GhostCore": Oz::RoleRevoked => ghostnet_common::admin::<Core, _>,
+        "GhostCore": Oz::RoleAdminChanged => ghostnet_common::admin::<Core, _>,
+        "TraceScan": TraceScan::ScanExecuted => deaths::on_scan_executed,
+        "TraceScan": TraceScan::DeathsSubmitted => deaths::on_deaths_submitted,
     ],
 }
 
-const STREAM: &str = "ghostnet.positions";
-
-fn hex(a: Address) -> String {
-    format!("{a:#x}")
-}
-
-fn time<E>(ev: &Ev<E>) -> Timestamp {
-    Timestamp(i64::try_from(ev.meta.block_timestamp).unwrap_or(i64::MAX))
-}
-
-/// The history row every position event writes.
-fn history<E>(ev: &Ev<E>, user: Address, kind: &str) -> Write {
-    Write::insert("position_events")
-        .meta(&ev.meta)
-        .col("user_address", user)
-        .col("kind", kind)
-}
-
+/// Publish a feed event (`{type, data, timestamp}`) on `stream`.
 fn feed<E>(
     ctx: &mut Ctx,
+    stream: &str,
     ev: &Ev<E>,
-    user: Address,
+    key: String,
     kind: &str,
     data: wraith_sdk::serde_json::Value,
 ) {
     ctx.push(Message::new(
-        STREAM,
-        hex(user),
+        stream,
+        key,
         json!({
             "type": kind,
             "data": data,
@@ -91,203 +242,7 @@ fn feed<E>(
     ));
 }
 
-fn on_jacked_in(ctx: &mut Ctx, ev: &Ev<GhostCore::JackedIn>) -> wraith_sdk::Result<()> {
-    if !(1..=5).contains(&ev.level) {
-        wraith_sdk::bail!("jacked in at invalid level {}", ev.level);
-    }
-    let t = time(ev);
-    ctx.push(
-        Write::upsert("positions")
-            .key("user_address", ev.user)
-            .set("level", ev.level)
-            .set("amount", ev.newTotal)
-            .set("entry_block", ev.meta.block_number)
-            .set("entry_log_index", ev.meta.log_index)
-            .set("entry_timestamp", t)
-            .set("last_add_timestamp", t)
-            .set("ghost_streak", 0u32)
-            .set("is_alive", true)
-            .set("is_extracted", false)
-            .set("exit_reason", None::<&str>)
-            .set("exit_timestamp", None::<Timestamp>)
-            .set("extracted_amount", None::<U256>)
-            .set("extracted_rewards", None::<U256>)
-            .set("culled_penalty", None::<U256>)
-            .set("culled_returned", None::<U256>)
-            .set("created_at_block", ev.meta.block_number)
-            .set("updated_at_block", ev.meta.block_number)
-            .set("updated_at", t),
-    );
-    ctx.push(
-        history(ev, ev.user, "jacked_in")
-            .col("level", ev.level)
-            .col("amount", ev.amount)
-            .col("new_total", ev.newTotal),
-    );
-    feed(
-        ctx,
-        ev,
-        ev.user,
-        "JACK_IN",
-        json!({"user": hex(ev.user), "amount": ev.amount.to_string(), "level": ev.level}),
-    );
-    Ok(())
-}
-
-fn on_stake_added(ctx: &mut Ctx, ev: &Ev<GhostCore::StakeAdded>) -> wraith_sdk::Result<()> {
-    let t = time(ev);
-    ctx.push(
-        Write::update("positions")
-            .key("user_address", ev.user)
-            .set("amount", ev.newTotal)
-            .set("last_add_timestamp", t)
-            .set("updated_at_block", ev.meta.block_number)
-            .set("updated_at", t),
-    );
-    ctx.push(
-        history(ev, ev.user, "stake_added")
-            .col("amount", ev.amount)
-            .col("new_total", ev.newTotal),
-    );
-    feed(
-        ctx,
-        ev,
-        ev.user,
-        "STAKE_ADDED",
-        json!({
-            "user": hex(ev.user),
-            "amount": ev.amount.to_string(),
-            "new_total": ev.newTotal.to_string(),
-        }),
-    );
-    Ok(())
-}
-
-fn on_extracted(ctx: &mut Ctx, ev: &Ev<GhostCore::Extracted>) -> wraith_sdk::Result<()> {
-    // `emergencyWithdraw` emits `Extracted(user, amount, 0)` and only works
-    // while paused; a normal extract is refused while paused.
-    let emergency = ev.rewards.is_zero() && is_paused(ctx, ev.meta.address)?;
-    let reason = if emergency {
-        "emergency_withdraw"
-    } else {
-        "extracted"
-    };
-    let t = time(ev);
-    ctx.push(
-        Write::update("positions")
-            .key("user_address", ev.user)
-            .set("is_alive", false)
-            .set("is_extracted", true)
-            .set("exit_reason", reason)
-            .set("exit_timestamp", t)
-            .set("extracted_amount", ev.amount)
-            .set("extracted_rewards", ev.rewards)
-            .set("updated_at_block", ev.meta.block_number)
-            .set("updated_at", t),
-    );
-    ctx.push(
-        history(ev, ev.user, reason)
-            .col("amount", ev.amount)
-            .col("rewards", ev.rewards),
-    );
-    feed(
-        ctx,
-        ev,
-        ev.user,
-        "EXTRACTED",
-        json!({
-            "user": hex(ev.user),
-            "amount": ev.amount.to_string(),
-            "rewards": ev.rewards.to_string(),
-            "emergency": emergency,
-        }),
-    );
-    Ok(())
-}
-
-fn on_position_culled(ctx: &mut Ctx, ev: &Ev<GhostCore::PositionCulled>) -> wraith_sdk::Result<()> {
-    let t = time(ev);
-    ctx.push(
-        Write::update("positions")
-            .key("user_address", ev.victim)
-            .set("is_alive", false)
-            .set("exit_reason", "culled")
-            .set("exit_timestamp", t)
-            .set("culled_penalty", ev.penaltyAmount)
-            .set("culled_returned", ev.returnedAmount)
-            .set("updated_at_block", ev.meta.block_number)
-            .set("updated_at", t),
-    );
-    ctx.push(
-        history(ev, ev.victim, "culled")
-            .col("amount", ev.penaltyAmount)
-            .col("rewards", ev.returnedAmount)
-            .col("counterparty", ev.newEntrant),
-    );
-    feed(
-        ctx,
-        ev,
-        ev.victim,
-        "POSITION_CULLED",
-        json!({
-            "victim": hex(ev.victim),
-            "penalty": ev.penaltyAmount.to_string(),
-            "returned": ev.returnedAmount.to_string(),
-            "new_entrant": hex(ev.newEntrant),
-        }),
-    );
-    Ok(())
-}
-
-fn on_boost_applied(ctx: &mut Ctx, ev: &Ev<GhostCore::BoostApplied>) -> wraith_sdk::Result<()> {
-    let kind = match ev.boostType {
-        0 => "death_reduction",
-        1 => "yield_multiplier",
-        other => wraith_sdk::bail!("unknown boost type {other}"),
-    };
-    ctx.push(
-        Write::insert("boosts")
-            .meta(&ev.meta)
-            .col("user_address", ev.user)
-            .col("boost_type", kind)
-            .col("value_bps", ev.valueBps)
-            .col(
-                "expiry",
-                Timestamp(i64::try_from(ev.expiry).unwrap_or(i64::MAX)),
-            ),
-    );
-    feed(
-        ctx,
-        ev,
-        ev.user,
-        "BOOST_APPLIED",
-        json!({"user": hex(ev.user), "boost_type": kind, "value_bps": ev.valueBps, "expiry": ev.expiry}),
-    );
-    Ok(())
-}
-
-fn set_paused(ctx: &mut Ctx, contract: Address, paused: bool, block: u64) {
-    ctx.push(
-        Write::upsert("ghost_core_state")
-            .key("contract_address", contract)
-            .set("paused", paused)
-            .set("updated_at_block", block),
-    );
-}
-
-fn is_paused(ctx: &mut Ctx, contract: Address) -> wraith_sdk::Result<bool> {
-    match ctx.get("ghost_core_state", Key::new("contract_address", contract))? {
-        Some(row) => row.bool("paused"),
-        None => Ok(false),
-    }
-}
-
-fn on_paused(ctx: &mut Ctx, ev: &Ev<GhostCore::Paused>) -> wraith_sdk::Result<()> {
-    set_paused(ctx, ev.meta.address, true, ev.meta.block_number);
-    Ok(())
-}
-
-fn on_unpaused(ctx: &mut Ctx, ev: &Ev<GhostCore::Unpaused>) -> wraith_sdk::Result<()> {
-    set_paused(ctx, ev.meta.address, false, ev.meta.block_number);
-    Ok(())
+/// Feed key of a user.
+fn user_key(user: Address) -> String {
+    hex(user)
 }
