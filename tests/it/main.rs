@@ -6,4 +6,5 @@
 #![allow(missing_docs, reason = "tests")]
 
 mod common;
+mod ghostnet_arcade;
 mod spine;
