@@ -13,7 +13,9 @@
 //! contract hidden ([`hide_block_history`]) so the window is 256 blocks.
 
 use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy::network::TransactionBuilder;
 use alloy::providers::Provider;
+use alloy::rpc::types::TransactionRequest;
 use alloy::signers::SignerSync;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol;
@@ -618,6 +620,24 @@ pub fn personal_sign(key: &PrivateKeySigner, packed: &[u8]) -> anyhow::Result<By
     let hash = keccak256(packed);
     let sig = key.sign_message_sync(hash.as_slice())?;
     Ok(Bytes::from(sig.as_bytes().to_vec()))
+}
+
+/// `eth_call` of `call` as `from` (nothing is sent). Use it to check that a
+/// call reverts: a transaction that fails gas estimation through
+/// [`Anvil::send`] may still take a nonce from the wallet's nonce cache,
+/// leaving the sender's later transactions stuck behind a gap.
+pub async fn simulate<C: SolCall>(
+    anvil: &Anvil,
+    from: Address,
+    to: Address,
+    call: C,
+) -> anyhow::Result<C::Return> {
+    let tx = TransactionRequest::default()
+        .with_from(from)
+        .with_to(to)
+        .with_input(call.abi_encode());
+    let out = anvil.provider.call(tx).await?;
+    Ok(C::abi_decode_returns(&out)?)
 }
 
 /// The latest block's timestamp.

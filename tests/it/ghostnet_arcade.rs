@@ -161,18 +161,18 @@ async fn given_sessions_on_two_arcade_cores_when_indexed_should_key_by_core_and_
 
     // p3 has no GhostCore position: G requires one.
     assert!(
-        anvil
-            .send(
-                g,
-                core_a,
-                IArcadeCore::processEntryCall {
-                    player: p3,
-                    amount: data(5),
-                    sessionId: wei(1),
-                },
-            )
-            .await
-            .is_err()
+        arcade::simulate(
+            anvil,
+            g,
+            core_a,
+            IArcadeCore::processEntryCall {
+                player: p3,
+                amount: data(5),
+                sessionId: wei(1),
+            },
+        )
+        .await
+        .is_err()
     );
 
     let entry = |game: Address, core: Address, player: Address, amount: U256, session: u64| {
@@ -939,4 +939,839 @@ async fn given_sessions_on_two_arcade_cores_when_indexed_should_key_by_core_and_
     assert_eq!(feed.iter().filter(|t| *t == "SESSION_SETTLED").count(), 2);
     assert_eq!(feed.iter().filter(|t| *t == "SESSION_CANCELLED").count(), 3);
     assert_eq!(feed.iter().filter(|t| *t == "PAYOUT_WITHDRAWN").count(), 1);
+}
+
+// ─── HashCrash ───────────────────────────────────────────────────────────────
+
+/// HashCrash's `SessionState` values as `getRound` reports them.
+fn game_state(name: &str) -> u8 {
+    match name {
+        "betting" => 1,
+        "locked" => 2,
+        "active" => 3,
+        "settled" => 5,
+        "cancelled" => 6,
+        "expired" => 7,
+        other => panic!("unknown state {other}"),
+    }
+}
+
+/// Start a HashCrash round, place `bets` (player, gross, target), lock it
+/// once betting is over; returns the round id and the lock block.
+async fn hash_crash_round(
+    anvil: &Anvil,
+    a: &Arcade,
+    bets: &[(Address, U256, u64)],
+) -> (U256, u64) {
+    let hc = a.hash_crash;
+    let keeper = a.core.players[2];
+    a.next_second(anvil).await.unwrap();
+    anvil
+        .send(keeper, hc, IHashCrash::startRoundCall {})
+        .await
+        .unwrap();
+    let id = anvil
+        .call(hc, IHashCrash::currentSessionIdCall {})
+        .await
+        .unwrap();
+    for (player, amount, target) in bets {
+        anvil
+            .send(
+                *player,
+                hc,
+                IHashCrash::placeBetCall {
+                    amount: *amount,
+                    targetMultiplier: wei(*target),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let now = arcade::latest_timestamp(anvil).await.unwrap();
+    arcade::set_next_timestamp(anvil, now + 61).await.unwrap();
+    let lock = anvil
+        .send(keeper, hc, IHashCrash::lockRoundCall {})
+        .await
+        .unwrap();
+    (id, lock.block_number.unwrap())
+}
+
+/// Mine past the seed block and reveal; returns the crash point.
+async fn reveal(anvil: &Anvil, a: &Arcade, id: U256) -> u64 {
+    anvil.mine(3).await.unwrap();
+    anvil
+        .send(a.core.players[2], a.hash_crash, IHashCrash::revealCrashCall {})
+        .await
+        .unwrap();
+    let round = anvil
+        .call(a.hash_crash, IHashCrash::getRoundCall { roundId: id })
+        .await
+        .unwrap();
+    u64::try_from(round.crashMultiplier).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_hash_crash_rounds_when_indexed_should_model_the_lifecycle_settlement_refunds_and_expiry() {
+    let e = env(3).await;
+    let (anvil, a) = (&e.anvil, &e.arcade);
+    let hc = a.hash_crash;
+    let [p1, p2, p3] = a.core.players[..3] else {
+        panic!()
+    };
+    let admin = a.core.admin;
+    let net = |x: U256| split(x, 250, 4000).3;
+
+    // Round 1: targets of 100x never win (the crash point is at most
+    // 100x and a win needs target < crash): two losers, one settled by
+    // settle(player), the other by settleAll, which ends the session.
+    let (a1, a2) = (data(100) + wei(123_456_789), data(37) + wei(1));
+    let (r1, lock1) = hash_crash_round(anvil, a, &[(p1, a1, 10_000), (p2, a2, 10_000)]).await;
+    assert_eq!(r1, wei(1));
+    reveal(anvil, a, r1).await;
+    let keeper = p3;
+    anvil
+        .send(keeper, hc, IHashCrash::settleCall { player: p1 })
+        .await
+        .unwrap();
+    anvil
+        .send(keeper, hc, IHashCrash::settleAllCall {})
+        .await
+        .unwrap();
+
+    // A winner: target 1.01x wins unless the crash point is 1.00x or 1.01x
+    // (about 5 % of seeds); such a round is settled (everybody loses) and
+    // another one is played.
+    let (w1, w2) = (data(50) + wei(999), data(20) + wei(2));
+    let mut no_winner_rounds = Vec::new();
+    let win_round = loop {
+        let (id, _) = hash_crash_round(anvil, a, &[(p1, w1, 101), (p2, w2, 10_000)]).await;
+        let crash = reveal(anvil, a, id).await;
+        if crash > 101 {
+            anvil
+                .send(keeper, hc, IHashCrash::settleCall { player: p1 })
+                .await
+                .unwrap();
+            // The pool cannot pay the winner and burn the loser: settleAll
+            // reverts, so the owner cancels the round.
+            assert!(
+                arcade::simulate(anvil, keeper, hc, IHashCrash::settleAllCall {})
+                    .await
+                    .is_err()
+            );
+            anvil
+                .send(
+                    admin,
+                    hc,
+                    IHashCrash::emergencyCancelCall {
+                        sessionId: id,
+                        reason: "stuck round".into(),
+                    },
+                )
+                .await
+                .unwrap();
+            break id;
+        }
+        anvil
+            .send(keeper, hc, IHashCrash::settleAllCall {})
+            .await
+            .unwrap();
+        no_winner_rounds.push(id);
+        assert!(no_winner_rounds.len() < 10, "ten rounds without a 1.01x winner");
+    };
+    let payout = net(w1) * wei(101) / wei(100);
+
+    // Expiry: the seed block leaves the 256-block window (the EIP-2935
+    // history contract hidden), handleExpiredRound, then anyone claims the
+    // refund of the player.
+    let e3 = data(40) + wei(77);
+    let (exp_round, _) = hash_crash_round(anvil, a, &[(p3, e3, 150)]).await;
+    let history = arcade::hide_block_history(anvil).await.unwrap();
+    anvil.mine(260).await.unwrap();
+    anvil
+        .send(p1, hc, IHashCrash::handleExpiredRoundCall {})
+        .await
+        .unwrap();
+    arcade::restore_block_history(anvil, history).await.unwrap();
+    anvil
+        .send(
+            p1,
+            hc,
+            IHashCrash::claimExpiredRefundCall {
+                roundId: exp_round,
+                player: p3,
+            },
+        )
+        .await
+        .unwrap();
+
+    // A round without bets is cancelled at lock.
+    let (empty_round, _) = hash_crash_round(anvil, a, &[]).await;
+    anvil
+        .send(admin, hc, IHashCrash::setActiveCall { active: false })
+        .await
+        .unwrap();
+    anvil.send(admin, hc, IHashCrash::pauseCall {}).await.unwrap();
+    anvil.send(admin, hc, IHashCrash::unpauseCall {}).await.unwrap();
+    e.caught_up().await;
+    let pool = &e.pool;
+    let last_round = empty_round;
+
+    // Every round equals getRound; revealed rounds carry the verified seed.
+    for id in 1..=u64::try_from(last_round).unwrap() {
+        let onchain = anvil
+            .call(hc, IHashCrash::getRoundCall { roundId: wei(id) })
+            .await
+            .unwrap();
+        let (state, ends, prize, crash, paid, players, seed, hash, seed_ok, crash_ok, seed_block): (
+            String,
+            i64,
+            String,
+            Option<i32>,
+            String,
+            i32,
+            Option<String>,
+            Option<Vec<u8>>,
+            Option<bool>,
+            Option<bool>,
+            Option<i64>,
+        ) = sqlx::query_as(
+            "SELECT state, extract(epoch FROM betting_ends_at)::bigint, prize_pool::text, crash_multiplier, \
+                    total_paid_out::text, player_count, seed::text, seed_block_hash, seed_verified, crash_verified, seed_block \
+             FROM hash_crash_rounds WHERE hash_crash = $1 AND round_id = $2::numeric",
+        )
+        .bind(hc.to_vec())
+        .bind(id.to_string())
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(game_state(&state), onchain.state, "state of round {id}");
+        assert_eq!(ends, i64::try_from(onchain.bettingEndTime).unwrap());
+        assert_eq!(prize, s(onchain.prizePool), "pool of round {id}");
+        assert_eq!(
+            crash.map_or(U256::ZERO, |c| wei(u64::try_from(c).unwrap())),
+            onchain.crashMultiplier
+        );
+        assert_eq!(paid, s(onchain.totalPaidOut));
+        assert_eq!(wei(u64::try_from(players).unwrap()), onchain.playerCount);
+        let info = anvil
+            .call(hc, IHashCrash::getSeedInfoCall { roundId: wei(id) })
+            .await
+            .unwrap();
+        assert_eq!(seed_block.unwrap_or(0), i64::try_from(info.seedBlock).unwrap());
+        if info.revealed {
+            assert_eq!(seed, Some(s(info.seed)));
+            assert_eq!(hash, Some(info.blockHash.to_vec()));
+            assert_eq!((seed_ok, crash_ok), (Some(true), Some(true)), "round {id}");
+            let recomputed = anvil
+                .call(hc, IHashCrash::crashPointFromSeedCall { seed: info.seed })
+                .await
+                .unwrap();
+            assert_eq!(recomputed, onchain.crashMultiplier);
+        } else {
+            assert_eq!((seed, seed_ok, crash_ok), (None, None, None));
+        }
+    }
+
+    // Every bet equals getPlayerBet (amount is the net there).
+    let bets: Vec<(String, Vec<u8>, String, String, i32, String)> = sqlx::query_as(
+        "SELECT round_id::text, player, amount::text, net_amount::text, target_multiplier, result \
+         FROM hash_crash_bets ORDER BY round_id, placed_block",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(bets.len(), 2 + 2 * (no_winner_rounds.len() + 1) + 1);
+    for (id, player, gross, netv, target, result) in &bets {
+        let onchain = anvil
+            .call(
+                hc,
+                IHashCrash::getPlayerBetCall {
+                    roundId: id.parse().unwrap(),
+                    player: Address::from_slice(player),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(gross, &onchain.grossAmount.to_string());
+        assert_eq!(netv, &onchain.amount.to_string());
+        assert_eq!(i64::from(*target), i64::try_from(onchain.targetMultiplier).unwrap());
+        assert_eq!(result != "pending", onchain.settled, "round {id}");
+    }
+
+    // Round 1 in detail: the double RoundStarted (seed block 0, then the
+    // committed seed block) and SessionSettled as the round-over signal.
+    let events: Vec<(String, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT kind, seed_block, extract(epoch FROM event_timestamp)::bigint FROM hash_crash_round_events \
+         WHERE round_id = 1 ORDER BY block_number, log_index",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let seed_block = i64::try_from(lock1 + 3).unwrap();
+    let lock_time = i64::try_from(arcade::block_timestamp(anvil, lock1).await.unwrap()).unwrap();
+    let kinds: Vec<&str> = events.iter().map(|(k, ..)| k.as_str()).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "started",
+            "session_created",
+            "seed_committed",
+            "locked",
+            "seed_revealed",
+            "crash_revealed",
+            "resolved",
+            "session_settled"
+        ]
+    );
+    assert_eq!(events[2].1, Some(seed_block));
+    assert_eq!((events[3].1, events[3].2), (Some(seed_block), Some(lock_time)));
+    let (state, session_paid, remaining, losers, burned): (String, String, String, i32, String) = sqlx::query_as(
+        "SELECT state, session_total_paid::text, session_remaining::text, losers, total_burned::text \
+         FROM hash_crash_rounds WHERE round_id = 1",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (state.as_str(), session_paid, remaining, losers, burned),
+        ("settled", s(net(a1) + net(a2)), "0".to_owned(), 2, s(net(a1) + net(a2)))
+    );
+    let core_session: (String, String, Option<String>) = sqlx::query_as(
+        "SELECT state, total_paid::text, settled_remaining::text FROM arcade_sessions \
+         WHERE arcade_core = $1 AND session_id = 1",
+    )
+    .bind(a.arcade_core.to_vec())
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        core_session,
+        ("settled".to_owned(), s(net(a1) + net(a2)), Some("0".to_owned()))
+    );
+
+    // PlayerPaidOut: a loss, a win, a refund — told apart by the sibling
+    // event of the same transaction.
+    let history = |round: U256, player: Address| async move {
+        let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT kind, payout::text FROM hash_crash_bet_events \
+             WHERE round_id = $1::numeric AND player = $2 ORDER BY block_number, log_index",
+        )
+        .bind(round.to_string())
+        .bind(player.to_vec())
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        rows
+    };
+    let k = |kind: &str, payout: Option<U256>| (kind.to_owned(), payout.map(s));
+    assert_eq!(
+        history(r1, p1).await,
+        vec![k("bet_placed", None), k("lost", None), k("paid_out_loss", Some(U256::ZERO))]
+    );
+    assert_eq!(
+        history(r1, p2).await,
+        vec![k("bet_placed", None), k("lost", None), k("paid_out_loss", Some(U256::ZERO))]
+    );
+    assert_eq!(
+        history(win_round, p1).await,
+        vec![k("bet_placed", None), k("won", Some(payout)), k("paid_out_win", Some(payout))]
+    );
+    assert_eq!(history(win_round, p2).await, vec![k("bet_placed", None)]);
+    assert_eq!(
+        history(exp_round, p3).await,
+        vec![k("bet_placed", None), k("refund_claimed", None), k("paid_out_refund", Some(net(e3)))]
+    );
+    for id in &no_winner_rounds {
+        assert_eq!(
+            history(*id, p1).await,
+            vec![k("bet_placed", None), k("lost", None), k("paid_out_loss", Some(U256::ZERO))]
+        );
+    }
+
+    // How each round ended.
+    let ended: Vec<(String, String, Option<String>, i32, i32, i32, String, String, Option<String>, Option<Vec<u8>>)> = sqlx::query_as(
+        "SELECT round_id::text, state, cancel_reason, winners, losers, refunds, total_paid_out::text, \
+                total_refunded::text, session_cancelled_prize_pool::text, arcade_core \
+         FROM hash_crash_rounds WHERE round_id = ANY($1::numeric[]) ORDER BY round_id",
+    )
+    .bind(vec![win_round.to_string(), exp_round.to_string(), empty_round.to_string()])
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        ended,
+        vec![
+            (
+                win_round.to_string(),
+                "cancelled".to_owned(),
+                Some("stuck round".to_owned()),
+                1,
+                0,
+                0,
+                s(payout),
+                "0".to_owned(),
+                Some(s(net(w1) + net(w2))),
+                Some(a.arcade_core.to_vec())
+            ),
+            (
+                exp_round.to_string(),
+                "expired".to_owned(),
+                Some("Seed expired".to_owned()),
+                0,
+                0,
+                1,
+                "0".to_owned(),
+                s(net(e3)),
+                Some(s(net(e3))),
+                Some(a.arcade_core.to_vec())
+            ),
+            (
+                empty_round.to_string(),
+                "cancelled".to_owned(),
+                Some("No bets placed".to_owned()),
+                0,
+                0,
+                0,
+                "0".to_owned(),
+                "0".to_owned(),
+                None,
+                None
+            ),
+        ]
+    );
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM hash_crash_sessions")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions, i64::try_from(u64::try_from(last_round).unwrap() - 1).unwrap());
+    // The refund reached ArcadeCore's pull balance of the player.
+    let pending = anvil
+        .call(a.arcade_core, IArcadeCore::getPendingPayoutCall { player: p3 })
+        .await
+        .unwrap();
+    assert_eq!(pending, net(e3));
+
+    // The contract row and the audit trail.
+    let game: (Option<Vec<u8>>, Option<Vec<u8>>, bool, bool, Option<String>) = sqlx::query_as(
+        "SELECT arcade_core, owner, paused, is_active, current_round_id::text FROM hash_crash_games WHERE hash_crash = $1",
+    )
+    .bind(hc.to_vec())
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        game,
+        (Some(a.arcade_core.to_vec()), Some(admin.to_vec()), false, false, Some(last_round.to_string()))
+    );
+    let audit: Vec<String> = sqlx::query_scalar(
+        "SELECT event_name FROM arcade_admin_events WHERE contract_address = $1 ORDER BY block_number, log_index",
+    )
+    .bind(hc.to_vec())
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        audit,
+        vec!["OwnershipTransferred", "GameActiveStatusChanged", "Paused", "Unpaused"]
+    );
+}
+
+// ─── DuelEscrow ──────────────────────────────────────────────────────────────
+
+/// Create a match (oracle-signed) between p1 and p2 at `tier`; returns its id.
+async fn create_match(anvil: &Anvil, a: &Arcade, p1: Address, p2: Address, tier: u8, tag: &str) -> U256 {
+    let nonce = keccak256(format!("create-{tag}"));
+    let signature = a.create_match_signature(p1, p2, tier, nonce).unwrap();
+    anvil
+        .send(
+            a.core.players[2],
+            a.duel,
+            IDuelEscrow::createMatchCall {
+                player1: p1,
+                player2: p2,
+                tier,
+                signature,
+                nonce,
+            },
+        )
+        .await
+        .unwrap();
+    anvil
+        .call(a.duel, IDuelEscrow::matchCountCall {})
+        .await
+        .unwrap()
+}
+
+async fn join(anvil: &Anvil, a: &Arcade, player: Address, id: U256) {
+    a.next_second(anvil).await.unwrap();
+    anvil
+        .send(player, a.duel, IDuelEscrow::joinMatchCall { matchId: id })
+        .await
+        .unwrap();
+}
+
+async fn submit_result(anvil: &Anvil, a: &Arcade, id: U256, winner: Address, outcome: u8, tag: &str) {
+    let nonce = keccak256(format!("result-{tag}"));
+    let signature = a.result_signature(id, winner, outcome, nonce).unwrap();
+    anvil
+        .send(
+            a.core.players[2],
+            a.duel,
+            IDuelEscrow::submitResultCall {
+                matchId: id,
+                winner,
+                outcome,
+                signature,
+                nonce,
+            },
+        )
+        .await
+        .unwrap();
+}
+
+fn match_state(name: &str) -> u8 {
+    match name {
+        "created" => 1,
+        "waiting" => 2,
+        "active" => 3,
+        "resolved" => 4,
+        "cancelled" => 5,
+        other => panic!("unknown match state {other}"),
+    }
+}
+
+fn outcome_id(name: Option<&str>) -> u8 {
+    match name {
+        None => 0,
+        Some("win") => 1,
+        Some("tie") => 2,
+        Some("forfeit") => 3,
+        Some("timeout") => 4,
+        Some(other) => panic!("unknown outcome {other}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_duels_when_indexed_should_read_the_stake_from_stake_tier_split_ties_and_track_cancellations() {
+    let e = env(3).await;
+    let (anvil, a) = (&e.anvil, &e.arcade);
+    let duel = a.duel;
+    let [p1, p2, _] = a.core.players[..3] else {
+        panic!()
+    };
+    let admin = a.core.admin;
+    let stake = |tier: u64| data([50, 150, 300, 500][usize::try_from(tier).unwrap()]);
+    let net = |tier: u64| split(stake(tier), 333, 10_000).3;
+
+    // 1: WIN (SILVER).
+    let m1 = create_match(anvil, a, p1, p2, 1, "m1").await;
+    join(anvil, a, p1, m1).await;
+    join(anvil, a, p2, m1).await;
+    submit_result(anvil, a, m1, p1, 1, "m1").await;
+    // 2: TIE (GOLD): 10 % burned, the rest split.
+    let m2 = create_match(anvil, a, p1, p2, 2, "m2").await;
+    join(anvil, a, p2, m2).await;
+    join(anvil, a, p1, m2).await;
+    submit_result(anvil, a, m2, Address::ZERO, 2, "m2").await;
+    // 3: only player 1 joins; the join window expires; the refund claim
+    // cancels the match first.
+    let m3 = create_match(anvil, a, p1, p2, 0, "m3").await;
+    join(anvil, a, p1, m3).await;
+    let now = arcade::latest_timestamp(anvil).await.unwrap();
+    arcade::set_next_timestamp(anvil, now + 301).await.unwrap();
+    anvil
+        .send(p1, duel, IDuelEscrow::claimRefundCall { matchId: m3 })
+        .await
+        .unwrap();
+    // 4: the oracle reports TIMEOUT: a cancellation; both claim refunds.
+    let m4 = create_match(anvil, a, p1, p2, 1, "m4").await;
+    join(anvil, a, p1, m4).await;
+    join(anvil, a, p2, m4).await;
+    submit_result(anvil, a, m4, Address::ZERO, 4, "m4").await;
+    for p in [p1, p2] {
+        anvil
+            .send(p, duel, IDuelEscrow::claimRefundCall { matchId: m4 })
+            .await
+            .unwrap();
+    }
+    // 5: the owner cancels with the same reason text: not a TIMEOUT.
+    let m5 = create_match(anvil, a, p1, p2, 3, "m5").await;
+    join(anvil, a, p1, m5).await;
+    anvil
+        .send(
+            admin,
+            duel,
+            IDuelEscrow::emergencyCancelCall {
+                sessionId: m5,
+                reason: "Result timeout".into(),
+            },
+        )
+        .await
+        .unwrap();
+    anvil
+        .send(p1, duel, IDuelEscrow::claimRefundCall { matchId: m5 })
+        .await
+        .unwrap();
+    // 6: FORFEIT won by player 2 (BRONZE).
+    let m6 = create_match(anvil, a, p1, p2, 0, "m6").await;
+    join(anvil, a, p1, m6).await;
+    join(anvil, a, p2, m6).await;
+    submit_result(anvil, a, m6, p2, 3, "m6").await;
+    let new_oracle = Address::from_slice(&keccak256("new oracle")[..20]);
+    anvil
+        .send(admin, duel, IDuelEscrow::setOracleCall { newOracle: new_oracle })
+        .await
+        .unwrap();
+    anvil.send(admin, duel, IDuelEscrow::pauseCall {}).await.unwrap();
+    anvil.send(admin, duel, IDuelEscrow::unpauseCall {}).await.unwrap();
+    e.caught_up().await;
+    let pool = &e.pool;
+
+    // Every match equals getMatch.
+    type MatchRow = (
+        Vec<u8>,
+        Vec<u8>,
+        String,
+        Option<String>,
+        String,
+        String,
+        i64,
+        i64,
+        Option<i64>,
+        Option<Vec<u8>>,
+        Option<String>,
+        String,
+        String,
+    );
+    for id in [m1, m2, m3, m4, m5, m6] {
+        let onchain = anvil
+            .call(duel, IDuelEscrow::getMatchCall { matchId: id })
+            .await
+            .unwrap();
+        let row: MatchRow = sqlx::query_as(
+            "SELECT player1, player2, stake::text, stake_tier, prize_pool::text, state, \
+                    extract(epoch FROM created_at)::bigint, extract(epoch FROM expires_at)::bigint, \
+                    extract(epoch FROM timeout_at)::bigint, winner, outcome, \
+                    (coalesce(player1_net, 0) - coalesce(player1_refund, 0))::text, \
+                    (coalesce(player2_net, 0) - coalesce(player2_refund, 0))::text \
+             FROM duel_matches WHERE duel_escrow = $1 AND match_id = $2::numeric",
+        )
+        .bind(duel.to_vec())
+        .bind(id.to_string())
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        let tier_name = ["bronze", "silver", "gold", "diamond"][usize::from(onchain.tier)];
+        assert_eq!(row.0, onchain.player1.to_vec());
+        assert_eq!(row.1, onchain.player2.to_vec());
+        assert_eq!(row.2, onchain.stake.to_string(), "stake of match {id}");
+        assert_eq!(row.3.as_deref(), Some(tier_name));
+        assert_eq!(row.4, onchain.prizePool.to_string());
+        assert_eq!(match_state(&row.5), onchain.state, "state of match {id}");
+        assert_eq!(row.6, i64::try_from(onchain.createdAt).unwrap());
+        assert_eq!(row.7, i64::try_from(onchain.expiresAt).unwrap());
+        assert_eq!(row.8.unwrap_or(0), i64::try_from(onchain.timeoutAt).unwrap());
+        assert_eq!(row.9.unwrap_or_else(|| vec![0; 20]), onchain.winner.to_vec());
+        assert_eq!(outcome_id(row.10.as_deref()), onchain.outcome, "outcome of match {id}");
+        assert_eq!(row.11, onchain.player1Net.to_string());
+        assert_eq!(row.12, onchain.player2Net.to_string());
+    }
+    // MatchCreated.stakeTier is the amount, not the enum.
+    let created: Vec<(String, String)> = sqlx::query_as(
+        "SELECT match_id::text, amount::text FROM duel_events WHERE kind = 'created' ORDER BY match_id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        created,
+        [1u64, 2, 0, 1, 3, 0]
+            .iter()
+            .enumerate()
+            .map(|(i, t)| ((i + 1).to_string(), s(stake(*t))))
+            .collect::<Vec<_>>()
+    );
+
+    // Results and payouts per player.
+    type Outcome = (Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
+    let outcome = |id: U256| async move {
+        let row: Outcome = sqlx::query_as(
+            "SELECT player1_result, player2_result, player1_payout::text, player2_payout::text, \
+                    player1_burned::text, player2_burned::text, burned::text, reported_payout::text, \
+                    player1_refund::text, player2_refund::text \
+             FROM duel_matches WHERE match_id = $1::numeric",
+        )
+        .bind(id.to_string())
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        row
+    };
+    let o = |v: Option<U256>| v.map(s);
+    let t = |v: &str| Some(v.to_owned());
+    let pool1 = net(1) * wei(2);
+    assert_eq!(
+        outcome(m1).await,
+        (t("won"), t("lost"), o(Some(pool1)), o(Some(U256::ZERO)), t("0"), t("0"), t("0"), o(Some(pool1)), None, None)
+    );
+    let pool2 = net(2) * wei(2);
+    let burn = pool2 / wei(10);
+    let share1 = (pool2 - burn) / wei(2);
+    let share2 = pool2 - burn - share1;
+    assert_eq!(
+        outcome(m2).await,
+        (
+            t("tie"),
+            t("tie"),
+            o(Some(share1)),
+            o(Some(share2)),
+            o(Some(burn / wei(2))),
+            o(Some(burn - burn / wei(2))),
+            o(Some(burn)),
+            o(Some(share1)),
+            None,
+            None
+        )
+    );
+    assert_eq!(
+        outcome(m3).await,
+        (t("refunded"), None, None, None, None, None, None, None, o(Some(net(0))), None)
+    );
+    assert_eq!(
+        outcome(m4).await,
+        (t("refunded"), t("refunded"), None, None, None, None, None, None, o(Some(net(1))), o(Some(net(1))))
+    );
+    assert_eq!(
+        outcome(m6).await,
+        (t("lost"), t("won"), o(Some(U256::ZERO)), o(Some(net(0) * wei(2))), t("0"), t("0"), t("0"), o(Some(net(0) * wei(2))), None, None)
+    );
+    // The TIE as ArcadeCore credited it (arcade-core's rows) and as the
+    // players were paid (PlayerPaidOut).
+    let credits: Vec<(Vec<u8>, String, String, bool)> = sqlx::query_as(
+        "SELECT player, payout::text, burned::text, won FROM arcade_payouts \
+         WHERE arcade_core = $1 AND session_id = $2::numeric ORDER BY log_index",
+    )
+    .bind(a.duel_core.to_vec())
+    .bind(m2.to_string())
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        credits,
+        vec![
+            (p1.to_vec(), s(share1), s(burn / wei(2)), false),
+            (p2.to_vec(), s(share2), s(burn - burn / wei(2)), false),
+        ]
+    );
+    let kinds = |id: U256| async move {
+        let rows: Vec<(String, Option<Vec<u8>>, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT kind, player, payout::text, coalesce(reason, outcome) FROM duel_events \
+             WHERE match_id = $1::numeric ORDER BY block_number, log_index",
+        )
+        .bind(id.to_string())
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        rows
+    };
+    let ev = |k: &str, p: Option<Address>, payout: Option<U256>, extra: Option<&str>| {
+        (k.to_owned(), p.map(|p| p.to_vec()), payout.map(s), extra.map(str::to_owned))
+    };
+    assert_eq!(
+        kinds(m2).await,
+        vec![
+            ev("created", None, None, None),
+            ev("round_started", None, None, None),
+            ev("joined", Some(p2), None, None),
+            ev("bet_placed", Some(p2), None, None),
+            ev("joined", Some(p1), None, None),
+            ev("bet_placed", Some(p1), None, None),
+            ev("started", None, None, None),
+            ev("payout_tie", Some(p1), Some(share1), None),
+            ev("payout_tie", Some(p2), Some(share2), None),
+            ev("resolved", None, Some(share1), Some("tie")),
+            ev("round_resolved", None, None, Some("tie")),
+        ]
+    );
+    assert_eq!(
+        kinds(m1).await[7..],
+        vec![
+            ev("payout_win", Some(p1), Some(pool1), None),
+            ev("payout_loss", Some(p2), Some(U256::ZERO), None),
+            ev("resolved", Some(p1), Some(pool1), Some("win")),
+            ev("round_resolved", None, None, Some("win")),
+        ]
+    );
+    assert_eq!(
+        kinds(m3).await[4..],
+        vec![
+            ev("cancelled", None, None, Some("Match expired")),
+            ev("round_cancelled", None, None, Some("Match expired")),
+            ev("payout_refund", Some(p1), Some(net(0)), None),
+        ]
+    );
+    let cancels: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT match_id::text, cancel_reason, outcome FROM duel_matches WHERE state = 'cancelled' ORDER BY match_id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        cancels,
+        vec![
+            ("3".to_owned(), t("Match expired"), None),
+            ("4".to_owned(), t("Result timeout"), t("timeout")),
+            ("5".to_owned(), t("Result timeout"), None),
+        ]
+    );
+    // Pull balances on the duel's ArcadeCore.
+    for p in [p1, p2] {
+        let onchain = anvil
+            .call(a.duel_core, IArcadeCore::getPendingPayoutCall { player: p })
+            .await
+            .unwrap();
+        let indexed: String = sqlx::query_scalar(
+            "SELECT pending::text FROM arcade_balances WHERE arcade_core = $1 AND player = $2",
+        )
+        .bind(a.duel_core.to_vec())
+        .bind(p.to_vec())
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(indexed, s(onchain));
+    }
+
+    // The contract row and the audit trail.
+    let contract: (Option<Vec<u8>>, Option<Vec<u8>>, bool, String) = sqlx::query_as(
+        "SELECT oracle, owner, paused, match_count::text FROM duel_escrows WHERE duel_escrow = $1",
+    )
+    .bind(duel.to_vec())
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        contract,
+        (Some(new_oracle.to_vec()), Some(admin.to_vec()), false, "6".to_owned())
+    );
+    assert_eq!(
+        anvil.call(duel, IDuelEscrow::oracleCall {}).await.unwrap(),
+        new_oracle
+    );
+    let audit: Vec<(String, serde_json::Value)> = sqlx::query_as(
+        "SELECT event_name, args FROM arcade_admin_events WHERE contract_address = $1 ORDER BY block_number, log_index",
+    )
+    .bind(duel.to_vec())
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let h = |x: Address| format!("{x:#x}");
+    assert_eq!(
+        audit,
+        vec![
+            ("OwnershipTransferred".to_owned(), serde_json::json!({"previous_owner": h(Address::ZERO), "new_owner": h(admin)})),
+            ("OracleUpdated".to_owned(), serde_json::json!({"old_oracle": h(a.oracle.address()), "new_oracle": h(new_oracle)})),
+            ("Paused".to_owned(), serde_json::json!({"account": h(admin)})),
+            ("Unpaused".to_owned(), serde_json::json!({"account": h(admin)})),
+        ]
+    );
 }
