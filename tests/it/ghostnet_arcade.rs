@@ -1775,3 +1775,341 @@ async fn given_duels_when_indexed_should_read_the_stake_from_stake_tier_split_ti
         ]
     );
 }
+
+// ─── DailyOps ────────────────────────────────────────────────────────────────
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_daily_claims_when_indexed_should_track_streaks_shields_breaks_milestones_and_badges() {
+    let e = env(3).await;
+    let (anvil, a) = (&e.anvil, &e.arcade);
+    let ops = a.daily_ops;
+    let [p1, p2, p3] = a.core.players[..3] else {
+        panic!()
+    };
+    let admin = a.core.admin;
+    let p1_before = balance(anvil, a.core.data, p1).await;
+    let now = arcade::latest_timestamp(anvil).await.unwrap();
+    let day0 = now / 86_400 + 1;
+    // p2 buys a 7-day shield before its first claim (expiry today + 7).
+    let bought = anvil
+        .send(p2, ops, IDailyOps::purchaseShieldCall { days_: 7 })
+        .await
+        .unwrap();
+    let p2_shield_expiry = arcade::block_timestamp(anvil, bought.block_number.unwrap())
+        .await
+        .unwrap()
+        / 86_400
+        + 7;
+
+    // p1: days 0–6 (milestone 7 and WEEK_WARRIOR), a 1-day shield, day 7
+    // missed and bridged, days 8–30 (milestones 21 and 30 with
+    // DEDICATED_OPERATOR), days 31–32 missed: the streak breaks on day 33.
+    let reward = |d: u64| data(10) + wei(d * 1_001 + 7);
+    let mut claim_days: Vec<u64> = (0..=6).chain(8..=30).chain([33]).collect();
+    claim_days.sort_unstable();
+    let mut missions = Vec::new();
+    for d in &claim_days {
+        arcade::set_next_timestamp(anvil, (day0 + d) * 86_400 + 100)
+            .await
+            .unwrap();
+        missions.push(
+            a.claim_daily(anvil, p1, day0 + d, reward(*d), &format!("p1-{d}"))
+                .await
+                .unwrap(),
+        );
+        if *d == 6 {
+            anvil
+                .send(p1, ops, IDailyOps::purchaseShieldCall { days_: 1 })
+                .await
+                .unwrap();
+        }
+        if *d == 0 || *d == 3 {
+            a.claim_daily(anvil, p2, day0 + d, wei(d + 1), &format!("p2-{d}"))
+                .await
+                .unwrap();
+        }
+    }
+
+    // Default-admin rules: a transfer scheduled and cancelled, a delay
+    // change scheduled and rolled back, a role granted and revoked, then a
+    // transfer to p3 accepted after the 3-day delay.
+    let signer_role = arcade::role("MISSION_SIGNER_ROLE");
+    anvil
+        .send(admin, ops, IDailyOps::grantRoleCall { role: signer_role, account: p2 })
+        .await
+        .unwrap();
+    anvil
+        .send(admin, ops, IDailyOps::revokeRoleCall { role: signer_role, account: p2 })
+        .await
+        .unwrap();
+    anvil
+        .send(admin, ops, IDailyOps::beginDefaultAdminTransferCall { newAdmin: p3 })
+        .await
+        .unwrap();
+    anvil
+        .send(admin, ops, IDailyOps::cancelDefaultAdminTransferCall {})
+        .await
+        .unwrap();
+    anvil
+        .send(
+            admin,
+            ops,
+            IDailyOps::changeDefaultAdminDelayCall {
+                newDelay: alloy::primitives::aliases::U48::from(86_400u64),
+            },
+        )
+        .await
+        .unwrap();
+    anvil
+        .send(admin, ops, IDailyOps::rollbackDefaultAdminDelayCall {})
+        .await
+        .unwrap();
+    let begin = anvil
+        .send(admin, ops, IDailyOps::beginDefaultAdminTransferCall { newAdmin: p3 })
+        .await
+        .unwrap();
+    let begun_at = arcade::block_timestamp(anvil, begin.block_number.unwrap())
+        .await
+        .unwrap();
+    arcade::set_next_timestamp(anvil, begun_at + 3 * 86_400 + 1)
+        .await
+        .unwrap();
+    anvil
+        .send(p3, ops, IDailyOps::acceptDefaultAdminTransferCall {})
+        .await
+        .unwrap();
+    e.caught_up().await;
+    let pool = &e.pool;
+
+    // Streaks equal getStreak.
+    for p in [p1, p2] {
+        let st = anvil
+            .call(ops, IDailyOps::getStreakCall { player: p })
+            .await
+            .unwrap();
+        let row: (i32, i32, i64, i64, String, i64) = sqlx::query_as(
+            "SELECT current_streak, longest_streak, last_claim_day, shield_expiry_day, total_claimed::text, \
+                    missions_completed FROM daily_ops_streaks WHERE daily_ops = $1 AND player = $2",
+        )
+        .bind(ops.to_vec())
+        .bind(p.to_vec())
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            row,
+            (
+                i32::try_from(st.currentStreak).unwrap(),
+                i32::try_from(st.longestStreak).unwrap(),
+                i64::try_from(st.lastClaimDay).unwrap(),
+                i64::try_from(st.shieldExpiryDay).unwrap(),
+                s(st.totalClaimed),
+                i64::try_from(st.totalMissionsCompleted).unwrap()
+            ),
+            "streak of {p}"
+        );
+    }
+    let rewards: U256 = claim_days.iter().map(|d| reward(*d)).sum();
+    let bonus = data(500 + 1_000 + 5_000);
+    let counters: (i32, i32, i32, i32, String, String, bool, bool, bool, bool) = sqlx::query_as(
+        "SELECT current_streak, longest_streak, shields_used, streaks_broken, total_rewards::text, \
+                total_bonus::text, milestone_7, milestone_21, milestone_30, milestone_90 \
+         FROM daily_ops_streaks WHERE player = $1",
+    )
+    .bind(p1.to_vec())
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        counters,
+        (1, 30, 1, 1, s(rewards), s(bonus), true, true, true, false)
+    );
+    // What p1 received: every reward and bonus, minus the shield it paid.
+    let p1_after = balance(anvil, a.core.data, p1).await;
+    assert_eq!(p1_after + data(50) - p1_before, rewards + bonus);
+
+    // Claims: reward without the bonus, and how the streak moved.
+    let claims: Vec<(i64, Vec<u8>, String, i32, i32, String)> = sqlx::query_as(
+        "SELECT day, mission_id, reward::text, new_streak, previous_streak, streak_change FROM daily_ops_claims \
+         WHERE player = $1 ORDER BY block_number, log_index",
+    )
+    .bind(p1.to_vec())
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut expected = Vec::new();
+    let mut streak = 0;
+    for (d, mission) in claim_days.iter().zip(&missions) {
+        let (new, change) = match d {
+            0 => (1, "first"),
+            8 => (streak + 1, "shielded"),
+            33 => (1, "broken"),
+            _ => (streak + 1, "consecutive"),
+        };
+        expected.push((
+            i64::try_from(day0 + d).unwrap(),
+            mission.to_vec(),
+            s(reward(*d)),
+            new,
+            streak,
+            change.to_owned(),
+        ));
+        streak = new;
+    }
+    assert_eq!(claims, expected);
+    let p2_claims: Vec<(i32, i32, String)> = sqlx::query_as(
+        "SELECT new_streak, previous_streak, streak_change FROM daily_ops_claims WHERE player = $1 \
+         ORDER BY block_number, log_index",
+    )
+    .bind(p2.to_vec())
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        p2_claims,
+        vec![(1, 0, "first".to_owned()), (2, 1, "shielded".to_owned())]
+    );
+
+    // Milestones, one row each, and the badges (getBadges).
+    let milestones: Vec<(i32, i32, String, String, Option<Vec<u8>>)> = sqlx::query_as(
+        "SELECT milestone_days, streak, bonus::text, total_bonus::text, badge_id FROM daily_ops_milestones \
+         ORDER BY block_number, log_index, milestone_days",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let ww = keccak256("WEEK_WARRIOR");
+    let dop = keccak256("DEDICATED_OPERATOR");
+    assert_eq!(
+        milestones,
+        vec![
+            (7, 7, s(data(500)), s(data(500)), Some(ww.to_vec())),
+            (21, 21, s(data(1_000)), s(data(1_000)), None),
+            (30, 30, s(data(5_000)), s(data(5_000)), Some(dop.to_vec())),
+        ]
+    );
+    let badges: Vec<(Vec<u8>, Option<String>, i64)> = sqlx::query_as(
+        "SELECT badge_id, badge_name, extract(epoch FROM earned_at)::bigint FROM daily_ops_badges \
+         WHERE player = $1 ORDER BY earned_block",
+    )
+    .bind(p1.to_vec())
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let onchain: Vec<(Vec<u8>, Option<String>, i64)> = anvil
+        .call(ops, IDailyOps::getBadgesCall { player: p1 })
+        .await
+        .unwrap()
+        .into_iter()
+        .zip(["WEEK_WARRIOR", "DEDICATED_OPERATOR"])
+        .map(|(b, name)| {
+            (
+                b.badgeId.to_vec(),
+                Some(name.to_owned()),
+                i64::try_from(b.earnedAt).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(badges, onchain);
+    assert_eq!(badges.len(), 2);
+
+    // Shields and streak events.
+    let shields: Vec<(Vec<u8>, i32, i64, String)> = sqlx::query_as(
+        "SELECT player, days, expiry_day, cost::text FROM daily_ops_shield_purchases ORDER BY block_number",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        shields,
+        vec![
+            (p2.to_vec(), 7, i64::try_from(p2_shield_expiry).unwrap(), s(data(200))),
+            (p1.to_vec(), 1, i64::try_from(day0 + 7).unwrap(), s(data(50))),
+        ]
+    );
+    let streak_events: Vec<(Vec<u8>, String, Option<i64>, Option<i32>)> = sqlx::query_as(
+        "SELECT player, kind, day, previous_streak FROM daily_ops_streak_events ORDER BY block_number, log_index",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        streak_events,
+        vec![
+            (p2.to_vec(), "shield_used".to_owned(), Some(i64::try_from(day0 + 3).unwrap()), None),
+            (p1.to_vec(), "shield_used".to_owned(), Some(i64::try_from(day0 + 8).unwrap()), None),
+            (p1.to_vec(), "broken".to_owned(), None, Some(30)),
+        ]
+    );
+
+    // Treasury totals equal the contract's counters.
+    let distributed = anvil
+        .call(ops, IDailyOps::totalDistributedCall {})
+        .await
+        .unwrap();
+    let burned = anvil.call(ops, IDailyOps::totalBurnedCall {}).await.unwrap();
+    let contract: (String, String, String, i64, Option<Vec<u8>>, Option<Vec<u8>>, Option<i64>) = sqlx::query_as(
+        "SELECT total_funded::text, total_distributed::text, total_burned::text, claims, default_admin, \
+                pending_default_admin, pending_admin_delay FROM daily_ops_contracts WHERE daily_ops = $1",
+    )
+    .bind(ops.to_vec())
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        contract,
+        (
+            s(data(100_000)),
+            s(distributed),
+            s(burned),
+            i64::try_from(claim_days.len() + 2).unwrap(),
+            Some(p3.to_vec()),
+            None,
+            None
+        )
+    );
+    assert_eq!(distributed, rewards + bonus + wei(1) + wei(4));
+    assert_eq!(burned, data(250));
+    assert_eq!(
+        anvil.call(ops, IDailyOps::defaultAdminCall {}).await.unwrap(),
+        p3
+    );
+
+    // The audit trail of the default-admin rules.
+    let audit: Vec<String> = sqlx::query_scalar(
+        "SELECT event_name FROM arcade_admin_events WHERE contract_address = $1 ORDER BY block_number, log_index",
+    )
+    .bind(ops.to_vec())
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        audit,
+        vec![
+            "RoleGranted",
+            "RoleGranted",
+            "RoleGranted",
+            "RoleGranted",
+            "RoleRevoked",
+            "DefaultAdminTransferScheduled",
+            "DefaultAdminTransferCanceled",
+            "DefaultAdminDelayChangeScheduled",
+            "DefaultAdminDelayChangeCanceled",
+            "DefaultAdminTransferScheduled",
+            "RoleRevoked",
+            "RoleGranted",
+        ]
+    );
+    let scheduled: serde_json::Value = sqlx::query_scalar(
+        "SELECT args FROM arcade_admin_events WHERE contract_address = $1 AND event_name = 'DefaultAdminTransferScheduled' \
+         ORDER BY block_number DESC LIMIT 1",
+    )
+    .bind(ops.to_vec())
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        scheduled,
+        serde_json::json!({"new_admin": format!("{p3:#x}"), "accept_schedule": (begun_at + 3 * 86_400).to_string()})
+    );
+}
