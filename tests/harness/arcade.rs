@@ -12,8 +12,8 @@
 //! `emergencyCancel`); expiring a HashCrash seed needs the EIP-2935 history
 //! contract hidden ([`hide_block_history`]) so the window is 256 blocks.
 
-use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy::network::TransactionBuilder;
+use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy::providers::Provider;
 use alloy::rpc::types::TransactionRequest;
 use alloy::signers::SignerSync;

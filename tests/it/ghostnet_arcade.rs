@@ -3,6 +3,11 @@
 //! semantic, each asserting exact rows and comparing them with the
 //! contracts' own view functions.
 
+#![allow(
+    clippy::type_complexity,
+    reason = "rows are read as tuples so that whole rows compare exactly"
+)]
+
 use alloy::primitives::{Address, B256, U256, keccak256};
 use sqlx::PgPool;
 use wraith_tests::arcade::{
@@ -958,11 +963,7 @@ fn game_state(name: &str) -> u8 {
 
 /// Start a HashCrash round, place `bets` (player, gross, target), lock it
 /// once betting is over; returns the round id and the lock block.
-async fn hash_crash_round(
-    anvil: &Anvil,
-    a: &Arcade,
-    bets: &[(Address, U256, u64)],
-) -> (U256, u64) {
+async fn hash_crash_round(anvil: &Anvil, a: &Arcade, bets: &[(Address, U256, u64)]) -> (U256, u64) {
     let hc = a.hash_crash;
     let keeper = a.core.players[2];
     a.next_second(anvil).await.unwrap();
@@ -1000,7 +1001,11 @@ async fn hash_crash_round(
 async fn reveal(anvil: &Anvil, a: &Arcade, id: U256) -> u64 {
     anvil.mine(3).await.unwrap();
     anvil
-        .send(a.core.players[2], a.hash_crash, IHashCrash::revealCrashCall {})
+        .send(
+            a.core.players[2],
+            a.hash_crash,
+            IHashCrash::revealCrashCall {},
+        )
         .await
         .unwrap();
     let round = anvil
@@ -1011,7 +1016,8 @@ async fn reveal(anvil: &Anvil, a: &Arcade, id: U256) -> u64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn given_hash_crash_rounds_when_indexed_should_model_the_lifecycle_settlement_refunds_and_expiry() {
+async fn given_hash_crash_rounds_when_indexed_should_model_the_lifecycle_settlement_refunds_and_expiry()
+ {
     let e = env(3).await;
     let (anvil, a) = (&e.anvil, &e.arcade);
     let hc = a.hash_crash;
@@ -1076,7 +1082,10 @@ async fn given_hash_crash_rounds_when_indexed_should_model_the_lifecycle_settlem
             .await
             .unwrap();
         no_winner_rounds.push(id);
-        assert!(no_winner_rounds.len() < 10, "ten rounds without a 1.01x winner");
+        assert!(
+            no_winner_rounds.len() < 10,
+            "ten rounds without a 1.01x winner"
+        );
     };
     let payout = net(w1) * wei(101) / wei(100);
 
@@ -1110,8 +1119,14 @@ async fn given_hash_crash_rounds_when_indexed_should_model_the_lifecycle_settlem
         .send(admin, hc, IHashCrash::setActiveCall { active: false })
         .await
         .unwrap();
-    anvil.send(admin, hc, IHashCrash::pauseCall {}).await.unwrap();
-    anvil.send(admin, hc, IHashCrash::unpauseCall {}).await.unwrap();
+    anvil
+        .send(admin, hc, IHashCrash::pauseCall {})
+        .await
+        .unwrap();
+    anvil
+        .send(admin, hc, IHashCrash::unpauseCall {})
+        .await
+        .unwrap();
     e.caught_up().await;
     let pool = &e.pool;
     let last_round = empty_round;
@@ -1157,7 +1172,10 @@ async fn given_hash_crash_rounds_when_indexed_should_model_the_lifecycle_settlem
             .call(hc, IHashCrash::getSeedInfoCall { roundId: wei(id) })
             .await
             .unwrap();
-        assert_eq!(seed_block.unwrap_or(0), i64::try_from(info.seedBlock).unwrap());
+        assert_eq!(
+            seed_block.unwrap_or(0),
+            i64::try_from(info.seedBlock).unwrap()
+        );
         if info.revealed {
             assert_eq!(seed, Some(s(info.seed)));
             assert_eq!(hash, Some(info.blockHash.to_vec()));
@@ -1194,7 +1212,10 @@ async fn given_hash_crash_rounds_when_indexed_should_model_the_lifecycle_settlem
             .unwrap();
         assert_eq!(gross, &onchain.grossAmount.to_string());
         assert_eq!(netv, &onchain.amount.to_string());
-        assert_eq!(i64::from(*target), i64::try_from(onchain.targetMultiplier).unwrap());
+        assert_eq!(
+            i64::from(*target),
+            i64::try_from(onchain.targetMultiplier).unwrap()
+        );
         assert_eq!(result != "pending", onchain.settled, "round {id}");
     }
 
@@ -1224,7 +1245,10 @@ async fn given_hash_crash_rounds_when_indexed_should_model_the_lifecycle_settlem
         ]
     );
     assert_eq!(events[2].1, Some(seed_block));
-    assert_eq!((events[3].1, events[3].2), (Some(seed_block), Some(lock_time)));
+    assert_eq!(
+        (events[3].1, events[3].2),
+        (Some(seed_block), Some(lock_time))
+    );
     let (state, session_paid, remaining, losers, burned): (String, String, String, i32, String) = sqlx::query_as(
         "SELECT state, session_total_paid::text, session_remaining::text, losers, total_burned::text \
          FROM hash_crash_rounds WHERE round_id = 1",
@@ -1234,7 +1258,13 @@ async fn given_hash_crash_rounds_when_indexed_should_model_the_lifecycle_settlem
     .unwrap();
     assert_eq!(
         (state.as_str(), session_paid, remaining, losers, burned),
-        ("settled", s(net(a1) + net(a2)), "0".to_owned(), 2, s(net(a1) + net(a2)))
+        (
+            "settled",
+            s(net(a1) + net(a2)),
+            "0".to_owned(),
+            2,
+            s(net(a1) + net(a2))
+        )
     );
     let core_session: (String, String, Option<String>) = sqlx::query_as(
         "SELECT state, total_paid::text, settled_remaining::text FROM arcade_sessions \
@@ -1246,7 +1276,11 @@ async fn given_hash_crash_rounds_when_indexed_should_model_the_lifecycle_settlem
     .unwrap();
     assert_eq!(
         core_session,
-        ("settled".to_owned(), s(net(a1) + net(a2)), Some("0".to_owned()))
+        (
+            "settled".to_owned(),
+            s(net(a1) + net(a2)),
+            Some("0".to_owned())
+        )
     );
 
     // PlayerPaidOut: a loss, a win, a refund — told apart by the sibling
@@ -1266,25 +1300,45 @@ async fn given_hash_crash_rounds_when_indexed_should_model_the_lifecycle_settlem
     let k = |kind: &str, payout: Option<U256>| (kind.to_owned(), payout.map(s));
     assert_eq!(
         history(r1, p1).await,
-        vec![k("bet_placed", None), k("lost", None), k("paid_out_loss", Some(U256::ZERO))]
+        vec![
+            k("bet_placed", None),
+            k("lost", None),
+            k("paid_out_loss", Some(U256::ZERO))
+        ]
     );
     assert_eq!(
         history(r1, p2).await,
-        vec![k("bet_placed", None), k("lost", None), k("paid_out_loss", Some(U256::ZERO))]
+        vec![
+            k("bet_placed", None),
+            k("lost", None),
+            k("paid_out_loss", Some(U256::ZERO))
+        ]
     );
     assert_eq!(
         history(win_round, p1).await,
-        vec![k("bet_placed", None), k("won", Some(payout)), k("paid_out_win", Some(payout))]
+        vec![
+            k("bet_placed", None),
+            k("won", Some(payout)),
+            k("paid_out_win", Some(payout))
+        ]
     );
     assert_eq!(history(win_round, p2).await, vec![k("bet_placed", None)]);
     assert_eq!(
         history(exp_round, p3).await,
-        vec![k("bet_placed", None), k("refund_claimed", None), k("paid_out_refund", Some(net(e3)))]
+        vec![
+            k("bet_placed", None),
+            k("refund_claimed", None),
+            k("paid_out_refund", Some(net(e3)))
+        ]
     );
     for id in &no_winner_rounds {
         assert_eq!(
             history(*id, p1).await,
-            vec![k("bet_placed", None), k("lost", None), k("paid_out_loss", Some(U256::ZERO))]
+            vec![
+                k("bet_placed", None),
+                k("lost", None),
+                k("paid_out_loss", Some(U256::ZERO))
+            ]
         );
     }
 
@@ -1343,10 +1397,16 @@ async fn given_hash_crash_rounds_when_indexed_should_model_the_lifecycle_settlem
         .fetch_one(pool)
         .await
         .unwrap();
-    assert_eq!(sessions, i64::try_from(u64::try_from(last_round).unwrap() - 1).unwrap());
+    assert_eq!(
+        sessions,
+        i64::try_from(u64::try_from(last_round).unwrap() - 1).unwrap()
+    );
     // The refund reached ArcadeCore's pull balance of the player.
     let pending = anvil
-        .call(a.arcade_core, IArcadeCore::getPendingPayoutCall { player: p3 })
+        .call(
+            a.arcade_core,
+            IArcadeCore::getPendingPayoutCall { player: p3 },
+        )
         .await
         .unwrap();
     assert_eq!(pending, net(e3));
@@ -1361,7 +1421,13 @@ async fn given_hash_crash_rounds_when_indexed_should_model_the_lifecycle_settlem
     .unwrap();
     assert_eq!(
         game,
-        (Some(a.arcade_core.to_vec()), Some(admin.to_vec()), false, false, Some(last_round.to_string()))
+        (
+            Some(a.arcade_core.to_vec()),
+            Some(admin.to_vec()),
+            false,
+            false,
+            Some(last_round.to_string())
+        )
     );
     let audit: Vec<String> = sqlx::query_scalar(
         "SELECT event_name FROM arcade_admin_events WHERE contract_address = $1 ORDER BY block_number, log_index",
@@ -1372,14 +1438,26 @@ async fn given_hash_crash_rounds_when_indexed_should_model_the_lifecycle_settlem
     .unwrap();
     assert_eq!(
         audit,
-        vec!["OwnershipTransferred", "GameActiveStatusChanged", "Paused", "Unpaused"]
+        vec![
+            "OwnershipTransferred",
+            "GameActiveStatusChanged",
+            "Paused",
+            "Unpaused"
+        ]
     );
 }
 
 // ─── DuelEscrow ──────────────────────────────────────────────────────────────
 
 /// Create a match (oracle-signed) between p1 and p2 at `tier`; returns its id.
-async fn create_match(anvil: &Anvil, a: &Arcade, p1: Address, p2: Address, tier: u8, tag: &str) -> U256 {
+async fn create_match(
+    anvil: &Anvil,
+    a: &Arcade,
+    p1: Address,
+    p2: Address,
+    tier: u8,
+    tag: &str,
+) -> U256 {
     let nonce = keccak256(format!("create-{tag}"));
     let signature = a.create_match_signature(p1, p2, tier, nonce).unwrap();
     anvil
@@ -1410,7 +1488,14 @@ async fn join(anvil: &Anvil, a: &Arcade, player: Address, id: U256) {
         .unwrap();
 }
 
-async fn submit_result(anvil: &Anvil, a: &Arcade, id: U256, winner: Address, outcome: u8, tag: &str) {
+async fn submit_result(
+    anvil: &Anvil,
+    a: &Arcade,
+    id: U256,
+    winner: Address,
+    outcome: u8,
+    tag: &str,
+) {
     let nonce = keccak256(format!("result-{tag}"));
     let signature = a.result_signature(id, winner, outcome, nonce).unwrap();
     anvil
@@ -1452,7 +1537,8 @@ fn outcome_id(name: Option<&str>) -> u8 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn given_duels_when_indexed_should_read_the_stake_from_stake_tier_split_ties_and_track_cancellations() {
+async fn given_duels_when_indexed_should_read_the_stake_from_stake_tier_split_ties_and_track_cancellations()
+ {
     let e = env(3).await;
     let (anvil, a) = (&e.anvil, &e.arcade);
     let duel = a.duel;
@@ -1519,11 +1605,23 @@ async fn given_duels_when_indexed_should_read_the_stake_from_stake_tier_split_ti
     submit_result(anvil, a, m6, p2, 3, "m6").await;
     let new_oracle = Address::from_slice(&keccak256("new oracle")[..20]);
     anvil
-        .send(admin, duel, IDuelEscrow::setOracleCall { newOracle: new_oracle })
+        .send(
+            admin,
+            duel,
+            IDuelEscrow::setOracleCall {
+                newOracle: new_oracle,
+            },
+        )
         .await
         .unwrap();
-    anvil.send(admin, duel, IDuelEscrow::pauseCall {}).await.unwrap();
-    anvil.send(admin, duel, IDuelEscrow::unpauseCall {}).await.unwrap();
+    anvil
+        .send(admin, duel, IDuelEscrow::pauseCall {})
+        .await
+        .unwrap();
+    anvil
+        .send(admin, duel, IDuelEscrow::unpauseCall {})
+        .await
+        .unwrap();
     e.caught_up().await;
     let pool = &e.pool;
 
@@ -1570,9 +1668,19 @@ async fn given_duels_when_indexed_should_read_the_stake_from_stake_tier_split_ti
         assert_eq!(match_state(&row.5), onchain.state, "state of match {id}");
         assert_eq!(row.6, i64::try_from(onchain.createdAt).unwrap());
         assert_eq!(row.7, i64::try_from(onchain.expiresAt).unwrap());
-        assert_eq!(row.8.unwrap_or(0), i64::try_from(onchain.timeoutAt).unwrap());
-        assert_eq!(row.9.unwrap_or_else(|| vec![0; 20]), onchain.winner.to_vec());
-        assert_eq!(outcome_id(row.10.as_deref()), onchain.outcome, "outcome of match {id}");
+        assert_eq!(
+            row.8.unwrap_or(0),
+            i64::try_from(onchain.timeoutAt).unwrap()
+        );
+        assert_eq!(
+            row.9.unwrap_or_else(|| vec![0; 20]),
+            onchain.winner.to_vec()
+        );
+        assert_eq!(
+            outcome_id(row.10.as_deref()),
+            onchain.outcome,
+            "outcome of match {id}"
+        );
         assert_eq!(row.11, onchain.player1Net.to_string());
         assert_eq!(row.12, onchain.player2Net.to_string());
     }
@@ -1593,7 +1701,18 @@ async fn given_duels_when_indexed_should_read_the_stake_from_stake_tier_split_ti
     );
 
     // Results and payouts per player.
-    type Outcome = (Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
+    type Outcome = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
     let outcome = |id: U256| async move {
         let row: Outcome = sqlx::query_as(
             "SELECT player1_result, player2_result, player1_payout::text, player2_payout::text, \
@@ -1612,7 +1731,18 @@ async fn given_duels_when_indexed_should_read_the_stake_from_stake_tier_split_ti
     let pool1 = net(1) * wei(2);
     assert_eq!(
         outcome(m1).await,
-        (t("won"), t("lost"), o(Some(pool1)), o(Some(U256::ZERO)), t("0"), t("0"), t("0"), o(Some(pool1)), None, None)
+        (
+            t("won"),
+            t("lost"),
+            o(Some(pool1)),
+            o(Some(U256::ZERO)),
+            t("0"),
+            t("0"),
+            t("0"),
+            o(Some(pool1)),
+            None,
+            None
+        )
     );
     let pool2 = net(2) * wei(2);
     let burn = pool2 / wei(10);
@@ -1635,15 +1765,48 @@ async fn given_duels_when_indexed_should_read_the_stake_from_stake_tier_split_ti
     );
     assert_eq!(
         outcome(m3).await,
-        (t("refunded"), None, None, None, None, None, None, None, o(Some(net(0))), None)
+        (
+            t("refunded"),
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            o(Some(net(0))),
+            None
+        )
     );
     assert_eq!(
         outcome(m4).await,
-        (t("refunded"), t("refunded"), None, None, None, None, None, None, o(Some(net(1))), o(Some(net(1))))
+        (
+            t("refunded"),
+            t("refunded"),
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            o(Some(net(1))),
+            o(Some(net(1)))
+        )
     );
     assert_eq!(
         outcome(m6).await,
-        (t("lost"), t("won"), o(Some(U256::ZERO)), o(Some(net(0) * wei(2))), t("0"), t("0"), t("0"), o(Some(net(0) * wei(2))), None, None)
+        (
+            t("lost"),
+            t("won"),
+            o(Some(U256::ZERO)),
+            o(Some(net(0) * wei(2))),
+            t("0"),
+            t("0"),
+            t("0"),
+            o(Some(net(0) * wei(2))),
+            None,
+            None
+        )
     );
     // The TIE as ArcadeCore credited it (arcade-core's rows) and as the
     // players were paid (PlayerPaidOut).
@@ -1675,7 +1838,12 @@ async fn given_duels_when_indexed_should_read_the_stake_from_stake_tier_split_ti
         rows
     };
     let ev = |k: &str, p: Option<Address>, payout: Option<U256>, extra: Option<&str>| {
-        (k.to_owned(), p.map(|p| p.to_vec()), payout.map(s), extra.map(str::to_owned))
+        (
+            k.to_owned(),
+            p.map(|p| p.to_vec()),
+            payout.map(s),
+            extra.map(str::to_owned),
+        )
     };
     assert_eq!(
         kinds(m2).await,
@@ -1751,7 +1919,12 @@ async fn given_duels_when_indexed_should_read_the_stake_from_stake_tier_split_ti
     .unwrap();
     assert_eq!(
         contract,
-        (Some(new_oracle.to_vec()), Some(admin.to_vec()), false, "6".to_owned())
+        (
+            Some(new_oracle.to_vec()),
+            Some(admin.to_vec()),
+            false,
+            "6".to_owned()
+        )
     );
     assert_eq!(
         anvil.call(duel, IDuelEscrow::oracleCall {}).await.unwrap(),
@@ -1768,10 +1941,22 @@ async fn given_duels_when_indexed_should_read_the_stake_from_stake_tier_split_ti
     assert_eq!(
         audit,
         vec![
-            ("OwnershipTransferred".to_owned(), serde_json::json!({"previous_owner": h(Address::ZERO), "new_owner": h(admin)})),
-            ("OracleUpdated".to_owned(), serde_json::json!({"old_oracle": h(a.oracle.address()), "new_oracle": h(new_oracle)})),
-            ("Paused".to_owned(), serde_json::json!({"account": h(admin)})),
-            ("Unpaused".to_owned(), serde_json::json!({"account": h(admin)})),
+            (
+                "OwnershipTransferred".to_owned(),
+                serde_json::json!({"previous_owner": h(Address::ZERO), "new_owner": h(admin)})
+            ),
+            (
+                "OracleUpdated".to_owned(),
+                serde_json::json!({"old_oracle": h(a.oracle.address()), "new_oracle": h(new_oracle)})
+            ),
+            (
+                "Paused".to_owned(),
+                serde_json::json!({"account": h(admin)})
+            ),
+            (
+                "Unpaused".to_owned(),
+                serde_json::json!({"account": h(admin)})
+            ),
         ]
     );
 }
@@ -1779,7 +1964,8 @@ async fn given_duels_when_indexed_should_read_the_stake_from_stake_tier_split_ti
 // ─── DailyOps ────────────────────────────────────────────────────────────────
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn given_daily_claims_when_indexed_should_track_streaks_shields_breaks_milestones_and_badges() {
+async fn given_daily_claims_when_indexed_should_track_streaks_shields_breaks_milestones_and_badges()
+{
     let e = env(3).await;
     let (anvil, a) = (&e.anvil, &e.arcade);
     let ops = a.daily_ops;
@@ -1835,15 +2021,33 @@ async fn given_daily_claims_when_indexed_should_track_streaks_shields_breaks_mil
     // transfer to p3 accepted after the 3-day delay.
     let signer_role = arcade::role("MISSION_SIGNER_ROLE");
     anvil
-        .send(admin, ops, IDailyOps::grantRoleCall { role: signer_role, account: p2 })
+        .send(
+            admin,
+            ops,
+            IDailyOps::grantRoleCall {
+                role: signer_role,
+                account: p2,
+            },
+        )
         .await
         .unwrap();
     anvil
-        .send(admin, ops, IDailyOps::revokeRoleCall { role: signer_role, account: p2 })
+        .send(
+            admin,
+            ops,
+            IDailyOps::revokeRoleCall {
+                role: signer_role,
+                account: p2,
+            },
+        )
         .await
         .unwrap();
     anvil
-        .send(admin, ops, IDailyOps::beginDefaultAdminTransferCall { newAdmin: p3 })
+        .send(
+            admin,
+            ops,
+            IDailyOps::beginDefaultAdminTransferCall { newAdmin: p3 },
+        )
         .await
         .unwrap();
     anvil
@@ -1865,7 +2069,11 @@ async fn given_daily_claims_when_indexed_should_track_streaks_shields_breaks_mil
         .await
         .unwrap();
     let begin = anvil
-        .send(admin, ops, IDailyOps::beginDefaultAdminTransferCall { newAdmin: p3 })
+        .send(
+            admin,
+            ops,
+            IDailyOps::beginDefaultAdminTransferCall { newAdmin: p3 },
+        )
         .await
         .unwrap();
     let begun_at = arcade::block_timestamp(anvil, begin.block_number.unwrap())
@@ -2023,8 +2231,18 @@ async fn given_daily_claims_when_indexed_should_track_streaks_shields_breaks_mil
     assert_eq!(
         shields,
         vec![
-            (p2.to_vec(), 7, i64::try_from(p2_shield_expiry).unwrap(), s(data(200))),
-            (p1.to_vec(), 1, i64::try_from(day0 + 7).unwrap(), s(data(50))),
+            (
+                p2.to_vec(),
+                7,
+                i64::try_from(p2_shield_expiry).unwrap(),
+                s(data(200))
+            ),
+            (
+                p1.to_vec(),
+                1,
+                i64::try_from(day0 + 7).unwrap(),
+                s(data(50))
+            ),
         ]
     );
     let streak_events: Vec<(Vec<u8>, String, Option<i64>, Option<i32>)> = sqlx::query_as(
@@ -2036,8 +2254,18 @@ async fn given_daily_claims_when_indexed_should_track_streaks_shields_breaks_mil
     assert_eq!(
         streak_events,
         vec![
-            (p2.to_vec(), "shield_used".to_owned(), Some(i64::try_from(day0 + 3).unwrap()), None),
-            (p1.to_vec(), "shield_used".to_owned(), Some(i64::try_from(day0 + 8).unwrap()), None),
+            (
+                p2.to_vec(),
+                "shield_used".to_owned(),
+                Some(i64::try_from(day0 + 3).unwrap()),
+                None
+            ),
+            (
+                p1.to_vec(),
+                "shield_used".to_owned(),
+                Some(i64::try_from(day0 + 8).unwrap()),
+                None
+            ),
             (p1.to_vec(), "broken".to_owned(), None, Some(30)),
         ]
     );
@@ -2047,7 +2275,10 @@ async fn given_daily_claims_when_indexed_should_track_streaks_shields_breaks_mil
         .call(ops, IDailyOps::totalDistributedCall {})
         .await
         .unwrap();
-    let burned = anvil.call(ops, IDailyOps::totalBurnedCall {}).await.unwrap();
+    let burned = anvil
+        .call(ops, IDailyOps::totalBurnedCall {})
+        .await
+        .unwrap();
     let contract: (String, String, String, i64, Option<Vec<u8>>, Option<Vec<u8>>, Option<i64>) = sqlx::query_as(
         "SELECT total_funded::text, total_distributed::text, total_burned::text, claims, default_admin, \
                 pending_default_admin, pending_admin_delay FROM daily_ops_contracts WHERE daily_ops = $1",
@@ -2071,7 +2302,10 @@ async fn given_daily_claims_when_indexed_should_track_streaks_shields_breaks_mil
     assert_eq!(distributed, rewards + bonus + wei(1) + wei(4));
     assert_eq!(burned, data(250));
     assert_eq!(
-        anvil.call(ops, IDailyOps::defaultAdminCall {}).await.unwrap(),
+        anvil
+            .call(ops, IDailyOps::defaultAdminCall {})
+            .await
+            .unwrap(),
         p3
     );
 
@@ -2111,5 +2345,422 @@ async fn given_daily_claims_when_indexed_should_track_streaks_shields_breaks_mil
     assert_eq!(
         scheduled,
         serde_json::json!({"new_admin": format!("{p3:#x}"), "accept_schedule": (begun_at + 3 * 86_400).to_string()})
+    );
+}
+
+// ─── GameRegistry and ArcadeCore ─────────────────────────────────────────────
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_registry_calls_when_indexed_should_pair_each_registry_event_with_its_arcade_core_event()
+ {
+    let e = env(3).await;
+    let (anvil, a) = (&e.anvil, &e.arcade);
+    let (reg, core_a) = (a.registry, a.arcade_core);
+    let hc = a.hash_crash;
+    let [p1, p2, _] = a.core.players[..3] else {
+        panic!()
+    };
+    let admin = a.core.admin;
+    // HashCrash was registered at deployment; update, pause, unpause it.
+    let entry = IGameRegistry::EntryConfig {
+        minEntry: 2 * 10u128.pow(18),
+        maxEntry: 500 * 10u128.pow(18) + 1,
+        rakeBps: 300,
+        burnBps: 2500,
+        requiresPosition: false,
+        boostEligible: false,
+    };
+    anvil
+        .send(
+            admin,
+            reg,
+            IGameRegistry::updateEntryConfigCall {
+                game: hc,
+                config: entry.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    anvil
+        .send(admin, reg, IGameRegistry::pauseGameCall { game: hc })
+        .await
+        .unwrap();
+    anvil
+        .send(admin, reg, IGameRegistry::unpauseGameCall { game: hc })
+        .await
+        .unwrap();
+    // A "game" without getGameInfo (the DATA token): fallback id and empty
+    // name; marked for removal (pauses first), cancelled (stays paused),
+    // marked again, removed after the grace period.
+    let dummy = a.core.data;
+    anvil
+        .send(
+            admin,
+            reg,
+            IGameRegistry::registerGameCall {
+                game: dummy,
+                config: IGameRegistry::EntryConfig {
+                    minEntry: 0,
+                    maxEntry: 0,
+                    rakeBps: 0,
+                    burnBps: 0,
+                    requiresPosition: false,
+                    boostEligible: false,
+                },
+            },
+        )
+        .await
+        .unwrap();
+    let mark = anvil
+        .send(
+            admin,
+            reg,
+            IGameRegistry::markGameForRemovalCall { game: dummy },
+        )
+        .await
+        .unwrap();
+    let marked_at = arcade::block_timestamp(anvil, mark.block_number.unwrap())
+        .await
+        .unwrap();
+    anvil
+        .send(
+            admin,
+            reg,
+            IGameRegistry::cancelGameRemovalCall { game: dummy },
+        )
+        .await
+        .unwrap();
+    let remark = anvil
+        .send(
+            admin,
+            reg,
+            IGameRegistry::markGameForRemovalCall { game: dummy },
+        )
+        .await
+        .unwrap();
+    let removal = arcade::block_timestamp(anvil, remark.block_number.unwrap())
+        .await
+        .unwrap()
+        + 7 * 86_400;
+    arcade::set_next_timestamp(anvil, removal + 1)
+        .await
+        .unwrap();
+    anvil
+        .send(admin, reg, IGameRegistry::removeGameCall { game: dummy })
+        .await
+        .unwrap();
+    // A game registered on ArcadeCore directly: no registry event.
+    let direct_cfg = IArcadeCore::GameConfig {
+        minEntry: wei(5),
+        maxEntry: wei(7),
+        rakeBps: 1,
+        burnBps: 2,
+        requiresPosition: true,
+        paused: false,
+    };
+    anvil
+        .send(
+            admin,
+            core_a,
+            IArcadeCore::registerGameCall {
+                game: p1,
+                config: direct_cfg.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    // Ownership moves to p2 (two steps), who points the registry at the
+    // other ArcadeCore.
+    anvil
+        .send(
+            admin,
+            reg,
+            IGameRegistry::transferOwnershipCall { newOwner: p2 },
+        )
+        .await
+        .unwrap();
+    anvil
+        .send(p2, reg, IGameRegistry::acceptOwnershipCall {})
+        .await
+        .unwrap();
+    anvil
+        .send(
+            p2,
+            reg,
+            IGameRegistry::setArcadeCoreCall {
+                newArcadeCore: a.duel_core,
+            },
+        )
+        .await
+        .unwrap();
+    e.caught_up().await;
+    let pool = &e.pool;
+
+    // arcade-core owns the configuration: it equals getGameConfig; the
+    // removed game's row is gone.
+    type Config = (String, String, i32, i32, bool, bool);
+    let config_of = |game: Address| async move {
+        let row: Option<Config> = sqlx::query_as(
+            "SELECT min_entry::text, max_entry::text, rake_bps, burn_bps, requires_position, paused \
+             FROM arcade_games WHERE arcade_core = $1 AND game = $2",
+        )
+        .bind(core_a.to_vec())
+        .bind(game.to_vec())
+        .fetch_optional(pool)
+        .await
+        .unwrap();
+        row
+    };
+    let onchain = |c: IArcadeCore::GameConfig| -> Config {
+        (
+            s(c.minEntry),
+            s(c.maxEntry),
+            i32::from(c.rakeBps),
+            i32::from(c.burnBps),
+            c.requiresPosition,
+            c.paused,
+        )
+    };
+    for game in [hc, p1] {
+        let c = anvil
+            .call(core_a, IArcadeCore::getGameConfigCall { game })
+            .await
+            .unwrap();
+        assert_eq!(config_of(game).await, Some(onchain(c)), "config of {game}");
+    }
+    assert_eq!(config_of(p1).await, Some(onchain(direct_cfg)));
+    assert_eq!(config_of(dummy).await, None);
+    assert!(
+        !anvil
+            .call(core_a, IArcadeCore::isGameRegisteredCall { game: dummy })
+            .await
+            .unwrap()
+    );
+    let hc_events: Vec<(String, Option<String>, Option<i32>, Option<bool>)> = sqlx::query_as(
+        "SELECT kind, max_entry::text, rake_bps, paused FROM arcade_game_events \
+         WHERE game = $1 ORDER BY block_number, log_index",
+    )
+    .bind(hc.to_vec())
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let max0 = s(U256::from(arcade::hash_crash_entry().maxEntry));
+    let max1 = s(U256::from(entry.maxEntry));
+    let ev = |kind: &str, max: &str, rake: i32, paused: bool| {
+        (
+            kind.to_owned(),
+            Some(max.to_owned()),
+            Some(rake),
+            Some(paused),
+        )
+    };
+    assert_eq!(
+        hc_events,
+        vec![
+            ev("registered", &max0, 250, false),
+            ev("config_updated", &max1, 300, false),
+            ev("config_updated", &max1, 300, true),
+            ev("config_updated", &max1, 300, false),
+        ]
+    );
+
+    // The registry's own record, compared with its views.
+    let info = anvil
+        .call(reg, IGameRegistry::getGameInfoCall { game: hc })
+        .await
+        .unwrap();
+    let cfg = anvil
+        .call(reg, IGameRegistry::getEntryConfigCall { game: hc })
+        .await
+        .unwrap();
+    let row: (Option<Vec<u8>>, Vec<u8>, String, i64, String, String, i32, i32, bool, bool, Option<i64>, i32) = sqlx::query_as(
+        "SELECT arcade_core, game_id, name, extract(epoch FROM launched_at)::bigint, min_entry::text, max_entry::text, \
+                rake_bps, burn_bps, requires_position, paused, extract(epoch FROM pending_removal_at)::bigint, config_updates \
+         FROM registry_games WHERE registry = $1 AND game = $2",
+    )
+    .bind(reg.to_vec())
+    .bind(hc.to_vec())
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        row,
+        (
+            Some(core_a.to_vec()),
+            info.gameId.to_vec(),
+            info.name.clone(),
+            i64::try_from(info.launchedAt).unwrap(),
+            cfg.minEntry.to_string(),
+            cfg.maxEntry.to_string(),
+            i32::from(cfg.rakeBps),
+            i32::from(cfg.burnBps),
+            cfg.requiresPosition,
+            anvil
+                .call(reg, IGameRegistry::isGamePausedCall { game: hc })
+                .await
+                .unwrap(),
+            None,
+            1
+        )
+    );
+    assert_eq!(info.gameId, keccak256("HASH_CRASH"));
+    assert_eq!(info.name, "Hash Crash");
+    let registry_rows: i64 = sqlx::query_scalar("SELECT count(*) FROM registry_games")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        registry_rows, 1,
+        "the removed game and the direct registration are not registry games"
+    );
+
+    // Every registry event, paired with the ArcadeCore event that preceded
+    // it in the same transaction.
+    let events: Vec<(String, Option<Vec<u8>>, Option<Vec<u8>>, Option<String>, Option<i64>, Option<Vec<u8>>, Option<bool>)> = sqlx::query_as(
+        "SELECT kind, game, game_id, name, extract(epoch FROM removal_time)::bigint, arcade_core, paused \
+         FROM registry_events ORDER BY block_number, log_index",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let fallback_id = keccak256(dummy.as_slice());
+    let r = |kind: &str,
+             game: Option<Address>,
+             id: Option<B256>,
+             name: Option<&str>,
+             removal: Option<u64>,
+             core: Option<Address>,
+             paused: Option<bool>| {
+        (
+            kind.to_owned(),
+            game.map(|g| g.to_vec()),
+            id.map(|i| i.to_vec()),
+            name.map(str::to_owned),
+            removal.map(|t| i64::try_from(t).unwrap()),
+            core.map(|c| c.to_vec()),
+            paused,
+        )
+    };
+    let (hcs, d, a_) = (Some(hc), Some(dummy), Some(core_a));
+    assert_eq!(
+        events,
+        vec![
+            r(
+                "registered",
+                hcs,
+                Some(keccak256("HASH_CRASH")),
+                Some("Hash Crash"),
+                None,
+                a_,
+                Some(false)
+            ),
+            r("config_updated", hcs, None, None, None, a_, Some(false)),
+            r("paused", hcs, None, None, None, a_, Some(true)),
+            r("unpaused", hcs, None, None, None, a_, Some(false)),
+            r(
+                "registered",
+                d,
+                Some(fallback_id),
+                Some(""),
+                None,
+                a_,
+                Some(false)
+            ),
+            r("paused", d, None, None, None, a_, Some(true)),
+            r(
+                "marked_for_removal",
+                d,
+                None,
+                None,
+                Some(marked_at + 7 * 86_400),
+                None,
+                None
+            ),
+            r("removal_cancelled", d, None, None, None, None, None),
+            r(
+                "marked_for_removal",
+                d,
+                None,
+                None,
+                Some(removal),
+                None,
+                None
+            ),
+            r("removed", d, None, None, None, a_, None),
+            r("arcade_core_updated", None, None, None, None, None, None),
+        ]
+    );
+    // The pairing points at arcade-core's own record of the same log.
+    let unpaired: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM registry_events r WHERE r.arcade_core IS NOT NULL AND NOT EXISTS ( \
+           SELECT 1 FROM arcade_game_events g WHERE g.tx_hash = r.tx_hash AND g.log_index = r.core_log_index \
+             AND g.arcade_core = r.arcade_core AND g.game = r.game AND g.log_index < r.log_index)",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(unpaired, 0);
+    let updated: (Option<Vec<u8>>, Option<Vec<u8>>) = sqlx::query_as(
+        "SELECT old_arcade_core, new_arcade_core FROM registry_events WHERE kind = 'arcade_core_updated'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(updated, (Some(core_a.to_vec()), Some(a.duel_core.to_vec())));
+
+    // The registry row and its audit trail.
+    let registry: (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>, i32) = sqlx::query_as(
+        "SELECT arcade_core, owner, pending_owner, game_count FROM game_registries WHERE registry = $1",
+    )
+    .bind(reg.to_vec())
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        registry,
+        (Some(a.duel_core.to_vec()), Some(p2.to_vec()), None, 1)
+    );
+    assert_eq!(
+        anvil
+            .call(reg, IGameRegistry::arcadeCoreCall {})
+            .await
+            .unwrap(),
+        a.duel_core
+    );
+    assert_eq!(
+        anvil
+            .call(reg, IGameRegistry::getGameCountCall {})
+            .await
+            .unwrap(),
+        wei(1)
+    );
+    let audit: Vec<(String, serde_json::Value)> = sqlx::query_as(
+        "SELECT event_name, args FROM arcade_admin_events WHERE contract_address = $1 ORDER BY block_number, log_index",
+    )
+    .bind(reg.to_vec())
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let h = |x: Address| format!("{x:#x}");
+    assert_eq!(
+        audit,
+        vec![
+            (
+                "OwnershipTransferred".to_owned(),
+                serde_json::json!({"previous_owner": h(Address::ZERO), "new_owner": h(admin)})
+            ),
+            (
+                "OwnershipTransferStarted".to_owned(),
+                serde_json::json!({"previous_owner": h(admin), "new_owner": h(p2)})
+            ),
+            (
+                "OwnershipTransferred".to_owned(),
+                serde_json::json!({"previous_owner": h(admin), "new_owner": h(p2)})
+            ),
+            (
+                "ArcadeCoreUpdated".to_owned(),
+                serde_json::json!({"old_arcade_core": h(core_a), "new_arcade_core": h(a.duel_core)})
+            ),
+        ]
     );
 }
