@@ -2764,3 +2764,249 @@ async fn given_registry_calls_when_indexed_should_pair_each_registry_event_with_
         ]
     );
 }
+
+// ─── Reorgs ──────────────────────────────────────────────────────────────────
+
+/// Every table the arcade handlers write.
+const ARCADE_TABLES: &[&str] = &[
+    "arcade_admin_events",
+    "arcade_cores",
+    "arcade_games",
+    "arcade_game_events",
+    "arcade_sessions",
+    "arcade_session_events",
+    "arcade_entries",
+    "arcade_session_players",
+    "arcade_payouts",
+    "arcade_balances",
+    "arcade_balance_events",
+    "arcade_player_stats",
+    "arcade_batches",
+    "game_registries",
+    "registry_games",
+    "registry_events",
+    "registry_core_siblings",
+    "hash_crash_games",
+    "hash_crash_rounds",
+    "hash_crash_bets",
+    "hash_crash_sessions",
+    "hash_crash_round_events",
+    "hash_crash_bet_events",
+    "duel_escrows",
+    "duel_matches",
+    "duel_events",
+    "daily_ops_contracts",
+    "daily_ops_streaks",
+    "daily_ops_claims",
+    "daily_ops_milestones",
+    "daily_ops_badges",
+    "daily_ops_shield_purchases",
+    "daily_ops_streak_events",
+    "daily_ops_fundings",
+];
+
+async fn dump_arcade(pool: &PgPool) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for t in ARCADE_TABLES {
+        out.push(((*t).to_owned(), crate::common::dump(pool, t, "1").await));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_arcade_traffic_and_a_reorg_when_indexed_should_equal_a_clean_index_of_the_new_chain()
+{
+    let e = env(5).await;
+    let (anvil, a) = (&e.anvil, &e.arcade);
+    let [p1, p2, p3, g, _] = a.core.players[..5] else {
+        panic!()
+    };
+    let admin = a.core.admin;
+    let core_a = a.arcade_core;
+    let cfg = IArcadeCore::GameConfig {
+        minEntry: U256::ZERO,
+        maxEntry: U256::ZERO,
+        rakeBps: 500,
+        burnBps: 5000,
+        requiresPosition: false,
+        paused: false,
+    };
+    // Kept: a game, a session with two entries, a first daily claim.
+    anvil
+        .send(
+            admin,
+            core_a,
+            IArcadeCore::registerGameCall {
+                game: g,
+                config: cfg,
+            },
+        )
+        .await
+        .unwrap();
+    let (x1, x2) = (data(30) + wei(1), data(20) + wei(3));
+    enter(anvil, a, g, core_a, p1, x1, 7).await;
+    enter(anvil, a, g, core_a, p2, x2, 7).await;
+    let day0 = arcade::latest_timestamp(anvil).await.unwrap() / 86_400 + 1;
+    arcade::set_next_timestamp(anvil, day0 * 86_400 + 100)
+        .await
+        .unwrap();
+    a.claim_daily(anvil, p1, day0, data(3), "kept")
+        .await
+        .unwrap();
+    e.caught_up().await;
+    let fork = anvil.block_number().await.unwrap();
+
+    // Reorged away once indexed: a credit, a quarantine (cancelling the
+    // session), a second daily claim, a registry pause, a duel, a flag.
+    let n1 = split(x1, 500, 5000).3;
+    anvil
+        .send(
+            g,
+            core_a,
+            IArcadeCore::creditPayoutCall {
+                sessionId: wei(7),
+                player: p1,
+                amount: n1,
+                burnAmount: U256::ZERO,
+                won: true,
+            },
+        )
+        .await
+        .unwrap();
+    anvil
+        .send(
+            admin,
+            core_a,
+            IArcadeCore::emergencyQuarantineGameCall { game: g },
+        )
+        .await
+        .unwrap();
+    anvil
+        .send(
+            admin,
+            a.registry,
+            IGameRegistry::pauseGameCall { game: a.hash_crash },
+        )
+        .await
+        .unwrap();
+    anvil
+        .send(
+            admin,
+            a.hash_crash,
+            IHashCrash::setActiveCall { active: false },
+        )
+        .await
+        .unwrap();
+    create_match(anvil, a, p1, p2, 0, "orphaned").await;
+    arcade::set_next_timestamp(anvil, (day0 + 1) * 86_400 + 100)
+        .await
+        .unwrap();
+    a.claim_daily(anvil, p1, day0 + 1, data(4), "orphaned")
+        .await
+        .unwrap();
+    e.caught_up().await;
+    let depth = anvil.block_number().await.unwrap() - fork;
+    let orphaned: i64 = sqlx::query_scalar("SELECT count(*) FROM duel_matches")
+        .fetch_one(&e.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        orphaned, 1,
+        "the orphaned blocks were indexed before the reorg"
+    );
+    anvil.reorg(depth).await.unwrap();
+
+    // The wallet's nonce cache still counts the dropped transactions: use a
+    // fresh connection for the new branch.
+    let anvil2 = Anvil::connect(anvil.port, 7).await.unwrap();
+    let n2 = split(x2, 500, 5000).3;
+    anvil2
+        .send(
+            g,
+            core_a,
+            IArcadeCore::creditPayoutCall {
+                sessionId: wei(7),
+                player: p2,
+                amount: U256::ZERO,
+                burnAmount: n2,
+                won: false,
+            },
+        )
+        .await
+        .unwrap();
+    anvil2
+        .send(
+            g,
+            core_a,
+            IArcadeCore::settleSessionCall { sessionId: wei(7) },
+        )
+        .await
+        .unwrap();
+    create_match(&anvil2, a, p2, p3, 3, "canonical").await;
+    arcade::set_next_timestamp(&anvil2, (day0 + 2) * 86_400 + 100)
+        .await
+        .unwrap();
+    a.claim_daily(&anvil2, p1, day0 + 2, data(5), "canonical")
+        .await
+        .unwrap();
+    anvil2
+        .send(admin, a.hash_crash, IHashCrash::pauseCall {})
+        .await
+        .unwrap();
+    let last = anvil2.block_number().await.unwrap();
+    e.host.wait_indexed(last, CATCH_UP).await.unwrap();
+
+    // A clean index of the final chain.
+    let clean_db = TestDb::create().await.unwrap();
+    let clean = Host::start(&HostOptions::new(
+        &anvil.url,
+        &clean_db.url,
+        a.handlers().unwrap(),
+    ))
+    .await
+    .unwrap();
+    clean.wait_indexed(last, CATCH_UP).await.unwrap();
+    let clean_pool = clean_db.pool().await.unwrap();
+    let (reorged, fresh) = (dump_arcade(&e.pool).await, dump_arcade(&clean_pool).await);
+    for ((table, a_rows), (_, b_rows)) in reorged.iter().zip(&fresh) {
+        assert_eq!(a_rows, b_rows, "{table} differs after the reorg");
+    }
+    // The new branch is what is indexed: the session settled, not
+    // quarantined; the duel is p2 vs p3; the streak broke.
+    let session: (String, Option<String>) = sqlx::query_as(
+        "SELECT state, cancel_cause FROM arcade_sessions WHERE arcade_core = $1 AND session_id = 7",
+    )
+    .bind(core_a.to_vec())
+    .fetch_one(&e.pool)
+    .await
+    .unwrap();
+    assert_eq!(session, ("settled".to_owned(), None));
+    let duel: (Vec<u8>, Vec<u8>, String) =
+        sqlx::query_as("SELECT player1, player2, stake::text FROM duel_matches")
+            .fetch_one(&e.pool)
+            .await
+            .unwrap();
+    assert_eq!(duel, (p2.to_vec(), p3.to_vec(), s(data(500))));
+    let changes: Vec<String> = sqlx::query_scalar(
+        "SELECT streak_change FROM daily_ops_claims ORDER BY block_number, log_index",
+    )
+    .fetch_all(&e.pool)
+    .await
+    .unwrap();
+    assert_eq!(changes, vec!["first", "broken"]);
+    let (paused, active): (bool, bool) =
+        sqlx::query_as("SELECT paused, is_active FROM hash_crash_games")
+            .fetch_one(&e.pool)
+            .await
+            .unwrap();
+    assert_eq!((paused, active), (true, true));
+    // The per-block output digests of the new branch match too.
+    let digests =
+        "SELECT block_number, handler, digest FROM wraith_digests ORDER BY block_number, handler";
+    let da: Vec<(i64, String, Vec<u8>)> = sqlx::query_as(digests).fetch_all(&e.pool).await.unwrap();
+    let db: Vec<(i64, String, Vec<u8>)> = sqlx::query_as(digests)
+        .fetch_all(&clean_pool)
+        .await
+        .unwrap();
+    assert_eq!(da, db);
+}
