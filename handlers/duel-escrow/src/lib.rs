@@ -22,7 +22,10 @@
 //!   the rest on player 2), the remainder split in two with player 2 getting
 //!   the odd wei; `MatchResolved(0x0, share of player 1 only, TIE)`. Player
 //!   2's share is derived exactly as the contract computes it ([`TieSplit`])
-//!   and checked against its `PlayerPaidOut`. `RoundResolved(id, seed =
+//!   and checked against its `PlayerPaidOut`. (With the fixed stake tiers
+//!   and an integer-bps rake every pool is a multiple of 5·10^14 wei, so the
+//!   odd wei cannot occur with the deployed constants; the derivation
+//!   follows the contract regardless and is unit-tested with odd pools.) `RoundResolved(id, seed =
 //!   winner as uint, outcome = enum)` closes the resolution (recorded and
 //!   checked).
 //! * **`PlayerPaidOut(won = false)`** is a loss, a tie share or a refund.
@@ -38,7 +41,9 @@
 //!   TIMEOUT: `MatchCancelled` is declared with `[tx_input]` and a
 //!   transaction calling `submitResult(id, _, TIMEOUT, …)` sets `outcome =
 //!   'timeout'` (an owner may use the same reason text, so the text alone
-//!   does not decide). Refunds: ArcadeCore `ExpiredRefundClaimed` then
+//!   does not decide; if the oracle's call goes through another contract
+//!   the calldata is not `submitResult` and `outcome` stays NULL, the
+//!   reason being kept). Refunds: ArcadeCore `ExpiredRefundClaimed` then
 //!   `PlayerPaidOut(net, false)` → `player*_refund`.
 //! * `OracleUpdated`, `OwnershipTransferred`, `OwnershipTransferStarted`,
 //!   `Paused`, `Unpaused` update `duel_escrows` and are appended to the
