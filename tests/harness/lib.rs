@@ -4,6 +4,7 @@
 //! Every wait is [`wait_until`] on an observable condition, never a bare
 //! sleep. Processes the harness starts are killed when their handle drops.
 
+pub mod arcade;
 pub mod chain;
 pub mod db;
 pub mod ghostnet;

@@ -7,6 +7,7 @@
 
 mod common;
 mod failures;
+mod ghostnet_arcade;
 mod ghostnet_core;
 mod reorg;
 mod spine;
