@@ -194,7 +194,11 @@ impl App {
             None
         };
 
+        // The follower may stop for good (a fork deeper than the window):
+        // the pipeline then drains and stops too, and the API keeps serving
+        // the status until an operator stops the process.
         let mut follower_done = false;
+        let mut pipeline_done = false;
         let result = loop {
             tokio::select! {
                 r = &mut follower, if !follower_done => {
@@ -209,12 +213,15 @@ impl App {
                         Err(e) => break Err(anyhow::anyhow!("follower task panicked: {e}")),
                     }
                 }
-                r = &mut pipeline_task => {
-                    break match r {
-                        Ok(Ok(())) => Ok(()),
-                        Ok(Err(e)) => Err(anyhow::Error::new(e).context("pipeline stopped")),
-                        Err(e) => Err(anyhow::anyhow!("pipeline task panicked: {e}")),
-                    };
+                r = &mut pipeline_task, if !pipeline_done => {
+                    pipeline_done = true;
+                    match r {
+                        // The follower closed the channel: it stopped (see above).
+                        Ok(Ok(())) if cfg.api.enabled => tracing::info!("pipeline drained"),
+                        Ok(Ok(())) => break Ok(()),
+                        Ok(Err(e)) => break Err(anyhow::Error::new(e).context("pipeline stopped")),
+                        Err(e) => break Err(anyhow::anyhow!("pipeline task panicked: {e}")),
+                    }
                 }
                 r = async { match api_task.as_mut() { Some(t) => t.await, None => std::future::pending().await } } => {
                     break match r {

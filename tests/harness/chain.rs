@@ -94,7 +94,11 @@ impl Anvil {
             addrs.push(s.address());
             wallet.register_signer(s);
         }
+        // No nonce filler: `send_raw` sets the nonce from the latest block.
         let provider = ProviderBuilder::new()
+            .disable_recommended_fillers()
+            .with_gas_estimation()
+            .fetch_chain_id()
             .wallet(wallet)
             .connect_http(url.parse()?)
             .erased();
@@ -152,13 +156,27 @@ impl Anvil {
         input: Bytes,
         value: U256,
     ) -> anyhow::Result<TransactionReceipt> {
+        // The nonce comes from the latest block, not the pool: after
+        // `anvil_reorg`/`anvil_rollback` anvil still counts the dropped
+        // transactions as pending, and a cached or pending nonce leaves a gap
+        // that parks the transaction forever. The gas limit is fixed:
+        // GHOSTNET calls depend on the block time, so an estimate made in
+        // one second can be short in the next.
+        let nonce = self.provider.get_transaction_count(from).latest().await?;
         let mut tx = TransactionRequest::default()
             .with_from(from)
             .with_input(input)
-            .with_value(value);
+            .with_value(value)
+            .with_nonce(nonce)
+            .with_gas_limit(GAS_LIMIT);
         match to {
             Some(to) => tx.set_to(to),
             None => tx.set_create(),
+        }
+        // Simulate first, so a revert reports its reason (custom error data)
+        // instead of only a failed receipt.
+        if let Err(e) = self.provider.call(tx.clone()).await {
+            bail!("the call would revert: {e}");
         }
         let pending = self
             .provider
@@ -166,6 +184,7 @@ impl Anvil {
             .await
             .context("sending transaction")?;
         let receipt = pending
+            .with_timeout(Some(Duration::from_secs(60)))
             .get_receipt()
             .await
             .context("waiting for the receipt")?;

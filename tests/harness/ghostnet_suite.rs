@@ -8,6 +8,7 @@ use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy::providers::Provider;
 use alloy::sol;
 use alloy::sol_types::{SolCall, SolValue};
+use anyhow::Context;
 
 use crate::chain::Anvil;
 use crate::ghostnet::{self, Core, IData, IGhostCore, data};
@@ -523,18 +524,10 @@ pub async fn warp_to(anvil: &Anvil, ts: u64) -> anyhow::Result<u64> {
     Ok(at)
 }
 
-/// Gas limit of [`send`]: far above any GHOSTNET call, below anvil's block
-/// gas limit.
-pub const SEND_GAS: u64 = 10_000_000;
-
-/// Send a call with ETH `value` and a fixed gas limit, and wait for a
-/// successful receipt.
-///
-/// [`Anvil::send`] lets the provider estimate the gas. `jackIn` and
-/// `addStake` store `block.timestamp` (`lastDepositTime`): estimated in the
-/// same second as the previous deposit that store is a no-op, mined a
-/// second later it is not, and the transaction runs out of gas. Under load
-/// that happens; a fixed limit removes the dependency on timing.
+/// Send a call with ETH `value` (through [`Anvil::send_value`], which sets
+/// the nonce from the latest block and a fixed gas limit: `jackIn` and
+/// `addStake` store `block.timestamp`, so an estimate made in one second can
+/// be short in the next) and wait for a successful receipt.
 pub async fn send<C: SolCall>(
     anvil: &Anvil,
     from: Address,
@@ -542,24 +535,8 @@ pub async fn send<C: SolCall>(
     call: C,
     value: U256,
 ) -> anyhow::Result<alloy::rpc::types::TransactionReceipt> {
-    use alloy::network::TransactionBuilder;
-    let tx = alloy::rpc::types::TransactionRequest::default()
-        .with_from(from)
-        .with_to(to)
-        .with_input(call.abi_encode())
-        .with_value(value)
-        .with_gas_limit(SEND_GAS);
-    let receipt = anvil
-        .provider
-        .send_transaction(tx)
-        .await?
-        .get_receipt()
-        .await?;
-    anyhow::ensure!(
-        receipt.status(),
-        "{} from {from:#x} to {to:#x}: transaction {} reverted",
-        C::SIGNATURE,
-        receipt.transaction_hash
-    );
-    Ok(receipt)
+    anvil
+        .send_value(from, to, call, value)
+        .await
+        .with_context(|| format!("{} from {from:#x} to {to:#x}", C::SIGNATURE))
 }

@@ -13,6 +13,37 @@ use anyhow::{Context, bail};
 use crate::{free_port, paths, wait_until};
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
+static WARM: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+
+/// Where test hosts cache compiled components.
+fn cache_dir() -> PathBuf {
+    paths::repo_root().join(".wraith/test-cache")
+}
+
+/// Compile every component in `handlers/dist` and `tests/fixtures/dist`
+/// into the test cache once per test process, before the first host starts:
+/// otherwise every host started in parallel compiles all of them at once.
+async fn warm_cache() {
+    WARM.get_or_init(|| async {
+        let run = tokio::task::spawn_blocking(|| -> anyhow::Result<()> {
+            let config = wraith_host::config::RuntimeConfig { cache_dir: cache_dir(), ..Default::default() };
+            let engine = wraith_host::runtime::HandlerEngine::<wraith_host::pipeline::HandlerBatch>::new(&config)?;
+            for dir in ["handlers/dist", "tests/fixtures/dist"] {
+                let Ok(entries) = std::fs::read_dir(paths::repo_root().join(dir)) else { continue };
+                for entry in entries.flatten() {
+                    if entry.path().extension().is_some_and(|e| e == "wasm") {
+                        engine.load_file(&entry.path())?;
+                    }
+                }
+            }
+            Ok(())
+        });
+        if let Ok(Err(e)) = run.await {
+            tracing::warn!(error = %e, "warming the component cache failed; hosts will compile on start");
+        }
+    })
+    .await;
+}
 
 /// One handler binding.
 #[derive(Debug, Clone)]
@@ -101,7 +132,8 @@ impl Host {
         } else {
             opts.api_port
         };
-        let cache = paths::repo_root().join(".wraith/test-cache");
+        warm_cache().await;
+        let cache = cache_dir();
         let mut toml = format!(
             "[chain]\nchain_id = 31337\nrpc_http = [{}]\npoll_interval_ms = 50\nreorg_window = {}\nretry_initial_ms = 50\nretry_max_ms = 1000\n\n\
              [pipeline]\nmax_batch_blocks = {}\n\n[api]\nlisten = \"127.0.0.1:{port}\"\n\n[runtime]\ncache_dir = {}\n\n[log]\nlevel = \"info,wraith_host=debug\"\n\n",
@@ -161,7 +193,7 @@ impl Host {
         let http = self.http.clone();
         let res = wait_until(
             "the host to serve /health/live",
-            Duration::from_secs(60),
+            Duration::from_secs(120),
             || {
                 let http = http.clone();
                 let live = live.clone();

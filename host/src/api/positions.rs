@@ -37,7 +37,7 @@ pub(crate) struct Position {
 
 const COLUMNS: &str = "'0x' || encode(user_address, 'hex') AS user_address, level, amount::text AS amount,
     entry_block, entry_log_index, extract(epoch from entry_timestamp)::int8 AS entry_timestamp,
-    extract(epoch from last_add_timestamp)::int8 AS last_add_timestamp, ghost_streak, is_alive, is_extracted,
+    extract(epoch from last_add_timestamp)::int8 AS last_add_timestamp, current_ghost_streak AS ghost_streak, is_alive, is_extracted,
     exit_reason, extract(epoch from exit_timestamp)::int8 AS exit_timestamp, extracted_amount::text AS extracted_amount,
     extracted_rewards::text AS extracted_rewards, culled_penalty::text AS culled_penalty,
     culled_returned::text AS culled_returned, created_at_block, updated_at_block,
@@ -51,8 +51,9 @@ pub(crate) async fn one(
     Path(address): Path<String>,
 ) -> Result<Json<Option<Position>>, ApiError> {
     let addr = parse_address(&address)?;
-    let sql =
-        format!("SELECT {COLUMNS} FROM positions WHERE user_address = $1 AND NOT is_extracted");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM positions_current WHERE user_address = $1 AND NOT is_extracted"
+    );
     let row: Option<Position> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(addr)
         .fetch_optional(&state.pool)
@@ -111,7 +112,7 @@ pub(crate) async fn list(
     let level = level.map(|l| l as i16);
     let filter = "NOT is_extracted AND is_alive = $1 AND ($2::int2 IS NULL OR level = $2)";
     let sql = format!(
-        "SELECT {COLUMNS} FROM positions WHERE {filter} ORDER BY amount DESC, user_address LIMIT $3 OFFSET $4"
+        "SELECT {COLUMNS} FROM positions_current WHERE {filter} ORDER BY amount DESC, user_address LIMIT $3 OFFSET $4"
     );
     let rows: Vec<Position> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(alive)
@@ -120,7 +121,7 @@ pub(crate) async fn list(
         .bind(i64::try_from(offset).unwrap_or(i64::MAX))
         .fetch_all(&state.pool)
         .await?;
-    let count_sql = format!("SELECT count(*) FROM positions WHERE {filter}");
+    let count_sql = format!("SELECT count(*) FROM positions_current WHERE {filter}");
     let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql))
         .bind(alive)
         .bind(level)

@@ -108,8 +108,19 @@ impl ChainFollower {
         }
         tracing::info!(chain_id = actual, resume_after = ?self.cursor, window = self.window.len(), "following the chain");
         // A reorg while we were down: compare the stored window with the node.
-        if let Step::Closed = self.verify_tip().await? {
-            return Ok(());
+        let mut delay = Duration::from_millis(self.settings.chain.retry_initial_ms);
+        loop {
+            match self.verify_tip().await {
+                Ok(Step::Closed) => return Ok(()),
+                Ok(_) => break,
+                Err(e @ ChainError::DeepReorg { .. }) => return Err(e),
+                Err(e) => {
+                    tracing::warn!(error = %e, "checking the stored window failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay =
+                        (delay * 2).min(Duration::from_millis(self.settings.chain.retry_max_ms));
+                }
+            }
         }
         // Handlers behind the window tip re-fetch those blocks.
         if let (Some(c), Some(tip)) = (self.cursor, self.window.tip().map(|t| t.number))
@@ -117,19 +128,47 @@ impl ChainFollower {
         {
             self.window.rewind(c);
         }
+        let mut delay = Duration::from_millis(self.settings.chain.retry_initial_ms);
         loop {
-            let step = self.step().await?;
+            let step = match self.step_or_verify().await {
+                Ok(step) => {
+                    delay = Duration::from_millis(self.settings.chain.retry_initial_ms);
+                    step
+                }
+                // Only these need an operator; everything else is retried.
+                Err(e @ (ChainError::DeepReorg { .. } | ChainError::WrongChain { .. })) => {
+                    return Err(e);
+                }
+                Err(e) => {
+                    // The chain moved under us (a block vanished between
+                    // its header and its logs), or the node failed: try
+                    // again; the next step re-checks the parent hashes.
+                    tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "follower step failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay =
+                        (delay * 2).min(Duration::from_millis(self.settings.chain.retry_max_ms));
+                    continue;
+                }
+            };
             match step {
                 Step::Closed => return Ok(()),
                 Step::Progress => {}
                 Step::Idle => {
-                    if let Step::Closed = self.verify_tip().await? {
-                        return Ok(());
-                    }
                     let wait = Duration::from_millis(self.settings.chain.poll_interval_ms);
                     let _ = tokio::time::timeout(wait, self.heads.changed()).await;
                 }
             }
+        }
+    }
+
+    /// One step; when idle, also check that the tip is still canonical.
+    async fn step_or_verify(&mut self) -> ChainResult<Step> {
+        match self.step().await? {
+            Step::Idle => match self.verify_tip().await? {
+                Step::Closed => Ok(Step::Closed),
+                _ => Ok(Step::Idle),
+            },
+            other => Ok(other),
         }
     }
 

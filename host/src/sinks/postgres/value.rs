@@ -92,10 +92,14 @@ impl ColumnType {
     }
 
     /// Expression reading column expression `c` into the transport type.
+    /// Every branch casts, so that a literal (a column default such as `0`,
+    /// typed `integer` by PostgreSQL) decodes as the column's type.
     pub fn read_expr(self, c: &str) -> String {
         match self {
-            Self::Bool | Self::Int8 | Self::Text | Self::Bytea => c.to_owned(),
-            Self::Int2 | Self::Int4 => format!("({c})::int8"),
+            Self::Bool => format!("({c})::bool"),
+            Self::Text => format!("({c})::text"),
+            Self::Bytea => format!("({c})::bytea"),
+            Self::Int2 | Self::Int4 | Self::Int8 => format!("({c})::int8"),
             Self::Numeric | Self::Jsonb => format!("({c})::text"),
             Self::Timestamptz => format!("extract(epoch from ({c}))::int8"),
         }
