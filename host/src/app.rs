@@ -115,6 +115,7 @@ impl App {
             max_outputs: cfg.runtime.max_outputs_per_call,
             retry_initial: Duration::from_millis(cfg.chain.retry_initial_ms),
             retry_max: Duration::from_millis(cfg.chain.retry_max_ms),
+            row_cache_rows: cfg.pipeline.row_cache_rows,
         };
         let pipeline = Pipeline::new(
             settings,

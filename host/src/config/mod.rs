@@ -196,6 +196,10 @@ pub struct PipelineConfig {
     pub max_batch_logs: usize,
     /// Chain events buffered between the follower and the pipeline.
     pub channel_capacity: usize,
+    /// Entity rows kept in memory across batches (read by `get` and needed
+    /// for every write); tables that fit are loaded whole at start. 0
+    /// disables the cache.
+    pub row_cache_rows: usize,
 }
 
 impl Default for PipelineConfig {
@@ -204,6 +208,7 @@ impl Default for PipelineConfig {
             max_batch_blocks: 100,
             max_batch_logs: 20_000,
             channel_capacity: 4,
+            row_cache_rows: 1_000_000,
         }
     }
 }

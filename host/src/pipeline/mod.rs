@@ -12,6 +12,7 @@
 //! and the same event is retried with backoff, so nothing is lost and
 //! nothing is applied twice.
 
+pub mod cache;
 pub mod registry;
 pub mod router;
 pub mod state;
@@ -62,6 +63,8 @@ pub struct PipelineSettings {
     pub retry_initial: Duration,
     /// Largest retry delay.
     pub retry_max: Duration,
+    /// Entity rows kept in memory across batches (0 disables the cache).
+    pub row_cache_rows: usize,
 }
 
 /// What a committed event changed, broadcast after commit.
@@ -98,6 +101,7 @@ pub struct Pipeline {
     status: Arc<Status>,
     progress: BTreeMap<String, Progress>,
     committed: broadcast::Sender<Committed>,
+    cache: Arc<cache::RowCache>,
 }
 
 impl Pipeline {
@@ -126,6 +130,8 @@ impl Pipeline {
             );
         }
         let (committed, _) = broadcast::channel(1024);
+        let cache = Arc::new(cache::RowCache::new(settings.row_cache_rows));
+        cache.preload(sink.pool(), &sink.catalog()).await?;
         let pipeline = Self {
             settings,
             sink,
@@ -134,6 +140,7 @@ impl Pipeline {
             status,
             progress,
             committed,
+            cache,
         };
         pipeline.publish_status(None);
         Ok(pipeline)
@@ -209,11 +216,15 @@ impl Pipeline {
         let tx = self.sink.pool().begin().await.map_err(SinkError::from)?;
         let shared = Arc::new(Mutex::new(tx));
         let mut progress = self.progress.clone();
+        let mut revert_images = None;
         if let Some(fork) = event.fork() {
             let summary = {
                 let mut tx = shared.lock().await;
                 self.sink.revert(&mut tx, fork).await?
             };
+            revert_images = Some(Arc::new(cache::RevertImages::new(
+                summary.restored.iter().cloned(),
+            )));
             tracing::info!(
                 fork = fork.number,
                 reverted = event.reverted_blocks().len(),
@@ -250,6 +261,8 @@ impl Pipeline {
             let catalog = catalog.clone();
             let reader = DbReader::new(shared.clone(), rt.clone());
             let max_outputs = self.settings.max_outputs;
+            let row_cache = self.cache.clone();
+            let revert = revert_images.clone();
             let new_batch = move || {
                 HandlerBatch::new(
                     info.clone(),
@@ -259,6 +272,7 @@ impl Pipeline {
                     Some(reader.clone()),
                     max_outputs,
                 )
+                .with_cache(row_cache.clone(), revert.clone())
             };
             let metas = job.metas.clone();
             handles.push((
@@ -369,6 +383,14 @@ impl Pipeline {
         self.sink.apply(&mut tx, &batch).await?;
         let t3 = t0.elapsed();
         tx.commit().await.map_err(SinkError::from)?;
+        // Only now is the new state committed: update the row cache (the
+        // revert's restorations first, then the batch's images).
+        if let Some(images) = &revert_images {
+            self.cache.store(images.images(&catalog));
+        }
+        for w in &batch.handlers {
+            self.cache.store_writes(w);
+        }
         tracing::debug!(
             blocks = blocks.len(),
             logs = event.log_count(),

@@ -23,6 +23,8 @@ use crate::runtime::{BatchAccess, HandlerInfo, HostFault};
 use crate::sinks::postgres::catalog::{Catalog, TableDef};
 use crate::sinks::postgres::value::{SqlValue, coerce};
 use crate::sinks::postgres::writer;
+
+use super::cache::{Lookup, RevertImages, RowCache};
 use crate::sinks::{BlockDigest, HandlerWrites, OutboxMessage, UndoRecord};
 
 type Row = Vec<SqlValue>;
@@ -181,6 +183,8 @@ pub struct HandlerBatch {
     metas: Arc<[EventMeta]>,
     journal_above: u64,
     db: Option<DbReader>,
+    cache: Option<Arc<RowCache>>,
+    revert: Option<Arc<RevertImages>>,
     max_outputs: usize,
     outputs: usize,
     base: u32,
@@ -210,6 +214,8 @@ impl HandlerBatch {
             metas,
             journal_above,
             db,
+            cache: None,
+            revert: None,
             max_outputs,
             outputs: 0,
             base: 0,
@@ -220,6 +226,14 @@ impl HandlerBatch {
             messages: Vec::new(),
             digests: Digests::default(),
         }
+    }
+
+    /// Read committed rows from `cache` first, and rows a revert of this
+    /// event restored from `revert` before that.
+    pub fn with_cache(mut self, cache: Arc<RowCache>, revert: Option<Arc<RevertImages>>) -> Self {
+        self.cache = Some(cache);
+        self.revert = revert;
+        self
     }
 
     /// The next `handle` call gets the events starting at `base` of the
@@ -277,6 +291,7 @@ impl HandlerBatch {
         self.digests.close();
         let mut upserts = Vec::new();
         let mut deletes = Vec::new();
+        let mut images = Vec::new();
         for state in self.entities.into_values() {
             let mut up = Vec::new();
             let mut del = Vec::new();
@@ -298,6 +313,14 @@ impl HandlerBatch {
             if !del.is_empty() {
                 deletes.push((state.def.clone(), del));
             }
+            images.push((
+                state.def,
+                state
+                    .rows
+                    .into_iter()
+                    .map(|(k, e)| (k, e.current))
+                    .collect(),
+            ));
         }
         HandlerWrites {
             handler: self.info.name.clone(),
@@ -307,6 +330,7 @@ impl HandlerBatch {
             inserts: self.inserts.into_values().collect(),
             undo: self.undo,
             messages: self.messages,
+            rows: images,
             digests: self.digests.done,
         }
     }
@@ -508,11 +532,39 @@ impl HandlerBatch {
         Ok(())
     }
 
+    /// The committed row of `key` as this event sees it, if known without
+    /// the database: restored by this event's revert, or cached.
+    fn known(&self, table: &str, key: &Key) -> Option<Option<Row>> {
+        if let Some(row) = self.revert.as_ref().and_then(|r| r.lookup(table, key)) {
+            return Some(row);
+        }
+        match self.cache.as_ref().map(|c| c.lookup(table, key)) {
+            Some(Lookup::Hit(row)) => Some(row),
+            Some(Lookup::Miss) | None => None,
+        }
+    }
+
     fn load(&mut self, def: &Arc<TableDef>, keys: Vec<Key>) -> Result<(), HostFault> {
-        let found = match &self.db {
-            Some(db) => db.fetch(def, &keys)?,
-            None => Vec::new(),
-        };
+        let mut rows: Vec<(Key, Option<Row>)> = Vec::with_capacity(keys.len());
+        let mut missing = Vec::new();
+        for key in keys {
+            match self.known(&def.name, &key) {
+                Some(row) => rows.push((key, row)),
+                None => missing.push(key),
+            }
+        }
+        if !missing.is_empty() {
+            let found = match &self.db {
+                Some(db) => db.fetch(def, &missing)?,
+                None => Vec::new(),
+            };
+            let mut by_key: HashMap<Key, Row> =
+                found.into_iter().map(|r| (def.key_of(&r), r)).collect();
+            rows.extend(missing.into_iter().map(|k| {
+                let row = by_key.remove(&k);
+                (k, row)
+            }));
+        }
         let state = self
             .entities
             .entry(def.name.clone())
@@ -521,10 +573,7 @@ impl HandlerBatch {
                 rows: HashMap::new(),
                 order: Vec::new(),
             });
-        let mut by_key: HashMap<Key, Row> =
-            found.into_iter().map(|r| (def.key_of(&r), r)).collect();
-        for key in keys {
-            let row = by_key.remove(&key);
+        for (key, row) in rows {
             state.rows.insert(
                 key,
                 Entry {

@@ -118,6 +118,9 @@ pub struct HandlerWrites {
     pub undo: Vec<UndoRecord>,
     /// Stream messages in output order.
     pub messages: Vec<OutboxMessage>,
+    /// The final image of every entity row the batch read or wrote (for the
+    /// row cache, after the commit).
+    pub rows: Vec<(Arc<TableDef>, Vec<(Vec<SqlValue>, Option<Vec<SqlValue>>)>)>,
     /// Per-block output digests.
     pub digests: Vec<BlockDigest>,
 }
@@ -187,6 +190,8 @@ pub struct RevertSummary {
     pub rows_deleted: u64,
     /// Outbox ids retracted.
     pub retracted: Vec<i64>,
+    /// Entity rows restored: table, key, restored image (None: deleted).
+    pub restored: Vec<(String, Vec<SqlValue>, Option<Vec<SqlValue>>)>,
 }
 
 /// The PostgreSQL sink.
@@ -292,6 +297,14 @@ impl PgSink {
             summary.rows_restored += (upserts.len() + deletes.len()) as u64;
             writer::delete_keys(conn, def, &deletes).await?;
             writer::upsert_rows(conn, def, &upserts).await?;
+            summary
+                .restored
+                .extend(deletes.into_iter().map(|k| (table.clone(), k, None)));
+            summary.restored.extend(
+                upserts
+                    .into_iter()
+                    .map(|r| (table.clone(), def.key_of(&r), Some(r))),
+            );
         }
         sqlx::query("DELETE FROM wraith_undo WHERE block_number > $1")
             .bind(f)

@@ -162,6 +162,18 @@ pub async fn fetch_rows(
     Ok(out)
 }
 
+/// Every row of a table (to preload the row cache).
+pub async fn fetch_all(pool: &sqlx::PgPool, def: &TableDef) -> sqlx::Result<Vec<Vec<SqlValue>>> {
+    let reads: Vec<String> = def
+        .columns
+        .iter()
+        .map(|c| c.ty.read_expr(&format!("t.\"{}\"", c.name)))
+        .collect();
+    let sql = format!("SELECT {} FROM \"{}\" AS t", reads.join(", "), def.name);
+    let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(pool).await?;
+    rows.iter().map(|r| decode_row(r, def)).collect()
+}
+
 /// Decode a full row selected with the table's read expressions.
 pub fn decode_row(row: &PgRow, def: &TableDef) -> sqlx::Result<Vec<SqlValue>> {
     def.columns
