@@ -101,6 +101,9 @@ pub struct BlockDigest {
     pub outputs: u32,
 }
 
+/// A key and the row's image (None: the row does not exist).
+pub type RowImage = (Vec<SqlValue>, Option<Vec<SqlValue>>);
+
 /// Everything one handler produced for a batch.
 #[derive(Debug, Clone, Default)]
 pub struct HandlerWrites {
@@ -120,7 +123,7 @@ pub struct HandlerWrites {
     pub messages: Vec<OutboxMessage>,
     /// The final image of every entity row the batch read or wrote (for the
     /// row cache, after the commit).
-    pub rows: Vec<(Arc<TableDef>, Vec<(Vec<SqlValue>, Option<Vec<SqlValue>>)>)>,
+    pub rows: Vec<(Arc<TableDef>, Vec<RowImage>)>,
     /// Per-block output digests.
     pub digests: Vec<BlockDigest>,
 }
