@@ -10,4 +10,5 @@ mod failures;
 mod ghostnet_arcade;
 mod ghostnet_core;
 mod reorg;
+mod sink_conformance;
 mod spine;
