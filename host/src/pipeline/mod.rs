@@ -402,6 +402,17 @@ impl Pipeline {
         );
         self.progress = progress;
         if let Some(fork) = event.fork() {
+            match self.sink.refresh_aggregates(fork.timestamp).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(
+                    aggregates = n,
+                    since = fork.timestamp,
+                    "continuous aggregates refreshed after the revert"
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "refreshing continuous aggregates after a revert failed; they catch up at their next scheduled refresh")
+                }
+            }
             let depth = event.reverted_blocks().len() as u64;
             self.status.update(|s| {
                 s.reorgs += 1;

@@ -246,6 +246,42 @@ impl PgSink {
         self.catalog.load_full()
     }
 
+    /// Whether the TimescaleDB extension is installed in the database.
+    pub async fn has_timescale(&self) -> SinkResult<bool> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb')",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// After a revert has committed: refresh every TimescaleDB continuous
+    /// aggregate from `since` (Unix seconds, the fork block's time) on, so
+    /// materialized buckets no longer count reverted rows. Without the
+    /// extension the aggregates are plain views and always current. A
+    /// refresh cannot run inside a transaction, hence after the commit;
+    /// returns how many aggregates were refreshed.
+    pub async fn refresh_aggregates(&self, since: u64) -> SinkResult<usize> {
+        if !self.has_timescale().await? {
+            return Ok(0);
+        }
+        let views: Vec<String> = sqlx::query_scalar(
+            "SELECT format('%I.%I', view_schema, view_name) FROM timescaledb_information.continuous_aggregates",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for v in &views {
+            sqlx::query(
+                "CALL refresh_continuous_aggregate($1::regclass, to_timestamp($2::float8), NULL)",
+            )
+            .bind(v)
+            .bind(since as f64)
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(views.len())
+    }
+
     /// Replace the catalog (handlers changed).
     pub fn set_catalog(&self, catalog: Catalog) {
         self.catalog.store(Arc::new(catalog));
