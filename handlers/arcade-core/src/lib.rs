@@ -1117,7 +1117,7 @@ mod tests {
         // The declaration the host parses: an anonymous tuple.
         assert_eq!(
             m.events[0].signature,
-            "event GameRegistered(address indexed game, tuple(uint256, uint256, uint16, uint16, bool, bool) config)"
+            "event GameRegistered(address indexed game, (uint256,uint256,uint16,uint16,bool,bool) config)"
         );
     }
 
