@@ -125,6 +125,7 @@ impl App {
             status.clone(),
         )
         .await?;
+        let publishers = self.spawn_publishers(&pool, &status, &pipeline)?;
         let cursor = pipeline.resume_after();
         let window = load_window(
             &pool,
@@ -238,12 +239,122 @@ impl App {
             }
         };
         watcher.abort();
+        for p in publishers {
+            p.abort();
+        }
         follower.abort();
         pipeline_task.abort();
         if let Some(t) = api_task {
             t.abort();
         }
         result
+    }
+}
+
+impl App {
+    /// One publisher task per configured stream sink, plus the outbox
+    /// pruner.
+    fn spawn_publishers(
+        &self,
+        pool: &sqlx::PgPool,
+        status: &Arc<Status>,
+        pipeline: &Pipeline,
+    ) -> Result<Vec<tokio::task::JoinHandle<()>>> {
+        use crate::config::SinkKind;
+        use crate::sinks::stream::{
+            JetStreamSink, Publisher, PublisherSettings, Sink, WebhookSettings, WebhookSink,
+        };
+        let cfg = &self.config;
+        let mut tasks = Vec::new();
+        for (i, sc) in cfg.streams.sinks.iter().enumerate() {
+            let sink = match sc.settings(i)? {
+                SinkKind::Jetstream {
+                    url,
+                    stream,
+                    subject_prefix,
+                    duplicate_window_secs,
+                } => Sink::JetStream(JetStreamSink::new(
+                    &sc.name,
+                    &url,
+                    &stream,
+                    &subject_prefix,
+                    Duration::from_secs(duplicate_window_secs),
+                )),
+                SinkKind::Webhook {
+                    url,
+                    secret_env,
+                    max_attempts,
+                    timeout_ms,
+                    breaker_failures,
+                    breaker_cooldown_ms,
+                } => {
+                    let secret = std::env::var(&secret_env).with_context(|| {
+                        format!("streams.sinks[{i}].secret_env: {secret_env} is not set")
+                    })?;
+                    let settings = WebhookSettings {
+                        url,
+                        secret,
+                        max_attempts,
+                        timeout: Duration::from_millis(timeout_ms),
+                        breaker_failures,
+                        breaker_cooldown: Duration::from_millis(breaker_cooldown_ms),
+                        retry_initial: Duration::from_millis(sc.retry_initial_ms),
+                        retry_max: Duration::from_millis(sc.retry_max_ms),
+                    };
+                    Sink::Webhook(WebhookSink::new(&sc.name, settings, pool.clone())?)
+                }
+                SinkKind::Iggy { .. } => {
+                    bail!("streams.sinks[{i}]: the iggy sink is not available in this build");
+                }
+            };
+            let settings = PublisherSettings {
+                name: sc.name.clone(),
+                chain_id: cfg.chain.chain_id,
+                batch_size: cfg.streams.batch_size,
+                poll: Duration::from_millis(cfg.streams.poll_interval_ms),
+                retry_initial: Duration::from_millis(sc.retry_initial_ms),
+                retry_max: Duration::from_millis(sc.retry_max_ms),
+                streams: sc.streams.clone(),
+            };
+            let publisher = Publisher::new(
+                settings,
+                sink,
+                pool.clone(),
+                status.clone(),
+                pipeline.subscribe(),
+            );
+            tracing::info!(sink = %sc.name, kind = ?sc.kind, "stream sink configured");
+            tasks.push(tokio::spawn(publisher.run()));
+        }
+        let names: Vec<String> = cfg.streams.sinks.iter().map(|s| s.name.clone()).collect();
+        let (pool, status, retain, window) = (
+            pool.clone(),
+            status.clone(),
+            cfg.streams.outbox_retain,
+            cfg.chain.reorg_window,
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                let Some(indexed) = status.snapshot().indexed else {
+                    continue;
+                };
+                match crate::sinks::stream::prune_outbox(
+                    &pool,
+                    &names,
+                    retain,
+                    indexed.saturating_sub(window),
+                )
+                .await
+                {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(rows = n, "outbox pruned"),
+                    Err(e) => tracing::warn!(error = %e, "pruning the outbox failed"),
+                }
+            }
+        }));
+        Ok(tasks)
     }
 }
 

@@ -39,6 +39,25 @@ pub struct HandlerFailure {
     pub message: String,
 }
 
+/// A stream sink's state.
+#[derive(Debug, Clone, Serialize, Default, PartialEq, Eq)]
+pub struct SinkStatus {
+    /// `jetstream`, `webhook` or `iggy`.
+    pub kind: &'static str,
+    /// Last published outbox id.
+    pub cursor: i64,
+    /// Newest outbox id.
+    pub head: i64,
+    /// Outbox rows not yet published.
+    pub lag: i64,
+    /// Messages delivered since start.
+    pub delivered: u64,
+    /// Failed publishing rounds since start.
+    pub failures: u64,
+    /// The last error, cleared by the next success.
+    pub last_error: Option<String>,
+}
+
 /// The status snapshot.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct StatusData {
@@ -67,6 +86,8 @@ pub struct StatusData {
     pub max_reorg_depth: u64,
     /// Handlers by name.
     pub handlers: BTreeMap<String, HandlerStatus>,
+    /// Stream sinks by name.
+    pub sinks: BTreeMap<String, SinkStatus>,
 }
 
 /// Shared status.

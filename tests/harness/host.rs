@@ -75,6 +75,8 @@ pub struct HostOptions {
     pub api_port: u16,
     /// Extra TOML appended to the generated config.
     pub extra: String,
+    /// Extra environment variables for the process.
+    pub env: Vec<(String, String)>,
 }
 
 impl HostOptions {
@@ -88,6 +90,7 @@ impl HostOptions {
             max_batch_blocks: 100,
             api_port: 0,
             extra: String::new(),
+            env: Vec::new(),
         }
     }
 }
@@ -103,6 +106,7 @@ pub struct Host {
     /// The process's stderr.
     pub log_path: PathBuf,
     db_url: String,
+    env: Vec<(String, String)>,
     http: reqwest::Client,
 }
 
@@ -165,6 +169,7 @@ impl Host {
             config_path,
             log_path: dir.join("wraith.log"),
             db_url: opts.db_url.clone(),
+            env: opts.env.clone(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
                 .build()?,
@@ -183,6 +188,7 @@ impl Host {
             .arg(&self.config_path)
             .arg("run")
             .env("DATABASE_URL", &self.db_url)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .current_dir(paths::repo_root())
             .stdout(Stdio::null())
             .stderr(log)
@@ -191,24 +197,26 @@ impl Host {
         self.child = Some(child);
         let live = format!("{}/health/live", self.api);
         let http = self.http.clone();
-        let res = wait_until(
-            "the host to serve /health/live",
-            Duration::from_secs(120),
-            || {
-                let http = http.clone();
-                let live = live.clone();
-                async move {
-                    Ok(http
-                        .get(&live)
-                        .send()
-                        .await
-                        .ok()
-                        .filter(|r| r.status().is_success())
-                        .map(|_| ()))
-                }
-            },
-        )
-        .await;
+        let started = std::time::Instant::now();
+        let res = loop {
+            if !self.is_running() {
+                break Err(anyhow::anyhow!("wraith exited during start-up"));
+            }
+            if http
+                .get(&live)
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                break Ok(());
+            }
+            if started.elapsed() > Duration::from_secs(120) {
+                break Err(anyhow::anyhow!(
+                    "timed out after 120 s waiting for the host to serve /health/live"
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
         if let Err(e) = res {
             bail!("{e:#}\n--- host log ---\n{}", self.log());
         }

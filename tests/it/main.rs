@@ -12,3 +12,4 @@ mod ghostnet_core;
 mod reorg;
 mod sink_conformance;
 mod spine;
+mod streams;

@@ -41,6 +41,16 @@ pub(crate) async fn status(State(state): State<ApiState>) -> Json<Value> {
         "fatal": s.fatal,
         "reorgs": { "count": s.reorgs, "max_depth": s.max_reorg_depth },
         "handlers": handlers,
+        "sinks": s.sinks.iter().map(|(name, k)| json!({
+            "name": name,
+            "kind": k.kind,
+            "cursor": k.cursor,
+            "head": k.head,
+            "lag": k.lag,
+            "delivered": k.delivered,
+            "failures": k.failures,
+            "last_error": k.last_error,
+        })).collect::<Vec<_>>(),
         "uptime_secs": state.status.uptime_secs(),
         "version": env!("CARGO_PKG_VERSION"),
     }))

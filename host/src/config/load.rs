@@ -45,19 +45,11 @@ pub fn parse_str(
     Ok(config)
 }
 
-/// Variables that start with the prefix but are not config paths.
-const NOT_CONFIG: &[&str] = &[
-    "WRAITH_BIN",
-    "WRAITH_LOG",
-    "WRAITH_CONFIG",
-    "WRAITH_ADMIN_TOKEN",
-];
-
 fn apply_override(root: &mut toml::Value, var: &str, raw: &str) -> ConfigResult<()> {
-    if NOT_CONFIG.contains(&var)
-        || var.starts_with("WRAITH_TEST_")
-        || var.starts_with("WRAITH_IGGY")
-    {
+    // Only WRAITH_<SECTION>__<KEY> names are config paths (every key has
+    // at least two segments); WRAITH_ADMIN_TOKEN, a webhook secret named
+    // WRAITH_..._SECRET and the like are not.
+    if !var[ENV_PREFIX.len()..].contains("__") {
         return Ok(());
     }
     let path: Vec<String> = var[ENV_PREFIX.len()..]
@@ -182,6 +174,10 @@ mod tests {
                 "[\"http://a:1\", \"http://b:2\"]".to_owned(),
             ),
             ("HOME".to_owned(), "/root".to_owned()),
+            (
+                "WRAITH_HOOK_SECRET".to_owned(),
+                "not a config key".to_owned(),
+            ),
         ];
         let c = parse_str("", env).unwrap();
         assert_eq!(c.chain.chain_id, 4326);

@@ -2,7 +2,8 @@
 //! overridden by `WRAITH_*` environment variables, validated section by
 //! section before anything starts.
 //!
-//! Environment overrides use `__` between path segments:
+//! Environment overrides use `__` between path segments (variables without
+//! `__`, like a secret in `WRAITH_HOOK_SECRET`, are not overrides):
 //! `WRAITH_CHAIN__CHAIN_ID=31337`, `WRAITH_API__LISTEN=0.0.0.0:8080`,
 //! `WRAITH_HANDLERS__0__START_BLOCK=100`. A value is read as TOML when it
 //! parses (numbers, booleans, arrays), as a string otherwise.
@@ -84,6 +85,8 @@ pub struct Config {
     pub api: ApiConfig,
     /// Logging.
     pub log: LogConfig,
+    /// Stream sinks fed from the outbox.
+    pub streams: StreamsConfig,
     /// Handler components and the contracts they are bound to.
     pub handlers: Vec<HandlerConfig>,
 }
@@ -248,6 +251,251 @@ impl ApiConfig {
                 format!("{:?} is not host:port: {e}", self.listen),
             )
         })
+    }
+}
+
+/// `[streams]`: publishing the outbox to brokers and webhooks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StreamsConfig {
+    /// Outbox rows read and published per round, per sink (bounds the
+    /// messages in flight).
+    pub batch_size: usize,
+    /// How often an idle publisher looks for new outbox rows, in ms (it is
+    /// also woken after every commit).
+    pub poll_interval_ms: u64,
+    /// Outbox rows kept after every sink has published them (for WebSocket
+    /// replay and audits); older ones are pruned.
+    pub outbox_retain: u64,
+    /// The sinks.
+    pub sinks: Vec<SinkConfig>,
+}
+
+impl Default for StreamsConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 500,
+            poll_interval_ms: 200,
+            outbox_retain: 100_000,
+            sinks: Vec::new(),
+        }
+    }
+}
+
+/// `[[streams.sinks]]`: one destination. `kind` selects the keys that
+/// apply: `jetstream` (`url`, `stream`, `subject_prefix`,
+/// `duplicate_window_secs`), `webhook` (`url`, `secret_env`,
+/// `max_attempts`, `timeout_ms`, `breaker_failures`,
+/// `breaker_cooldown_ms`) or `iggy` (`address`, `stream`, `topic`,
+/// `partitions`, `username_env`, `password_env`). A key of another kind is
+/// an error.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SinkConfig {
+    /// Unique sink name (its cursor is stored under it).
+    pub name: String,
+    /// `jetstream`, `webhook` or `iggy`.
+    pub kind: SinkType,
+    /// Only these stream names (default: all).
+    #[serde(default)]
+    pub streams: Vec<String>,
+    /// First retry delay after a failed publish, ms (doubles, with jitter).
+    #[serde(default = "default_retry_initial")]
+    pub retry_initial_ms: u64,
+    /// Largest retry delay, ms.
+    #[serde(default = "default_retry_max")]
+    pub retry_max_ms: u64,
+    /// jetstream: `nats://host:port`; webhook: the endpoint URL.
+    pub url: Option<String>,
+    /// jetstream: the JetStream stream (created if missing); iggy: the Iggy stream.
+    pub stream: Option<String>,
+    /// jetstream: subject prefix; messages go to `<prefix>.<stream name>`.
+    pub subject_prefix: Option<String>,
+    /// jetstream: deduplication window of a created stream, s (default 600).
+    pub duplicate_window_secs: Option<u64>,
+    /// webhook: environment variable holding the HMAC-SHA256 secret.
+    pub secret_env: Option<String>,
+    /// webhook: attempts before a message is dead-lettered (default 8).
+    pub max_attempts: Option<u32>,
+    /// webhook: request timeout, ms (default 5000).
+    pub timeout_ms: Option<u64>,
+    /// webhook: consecutive failures that open the circuit breaker (default 5).
+    pub breaker_failures: Option<u32>,
+    /// webhook: how long the breaker stays open, ms (default 30000).
+    pub breaker_cooldown_ms: Option<u64>,
+    /// iggy: server TCP address `host:port`.
+    pub address: Option<String>,
+    /// iggy: topic name.
+    pub topic: Option<String>,
+    /// iggy: partitions of a created topic (default 3).
+    pub partitions: Option<u32>,
+    /// iggy: environment variable with the user name (default user `iggy`).
+    pub username_env: Option<String>,
+    /// iggy: environment variable with the password (default `iggy`).
+    pub password_env: Option<String>,
+}
+
+/// Sink kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SinkType {
+    /// NATS JetStream.
+    #[default]
+    Jetstream,
+    /// HTTP webhooks.
+    Webhook,
+    /// Apache Iggy.
+    Iggy,
+}
+
+fn default_retry_initial() -> u64 {
+    200
+}
+
+fn default_retry_max() -> u64 {
+    30_000
+}
+
+/// A sink's settings, checked for its kind (see [`SinkConfig::settings`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SinkKind {
+    /// NATS JetStream: subject `<subject_prefix>.<stream name>`,
+    /// `Nats-Msg-Id` = outbox id.
+    Jetstream {
+        /// Server URL.
+        url: String,
+        /// JetStream stream.
+        stream: String,
+        /// Subject prefix.
+        subject_prefix: String,
+        /// Dedup window of a created stream, seconds.
+        duplicate_window_secs: u64,
+    },
+    /// Signed HTTP POSTs.
+    Webhook {
+        /// Endpoint.
+        url: String,
+        /// Variable with the secret.
+        secret_env: String,
+        /// Attempts before dead-lettering.
+        max_attempts: u32,
+        /// Request timeout, ms.
+        timeout_ms: u64,
+        /// Failures that open the breaker.
+        breaker_failures: u32,
+        /// Breaker cool-down, ms.
+        breaker_cooldown_ms: u64,
+    },
+    /// Apache Iggy.
+    Iggy {
+        /// Server address.
+        address: String,
+        /// Stream.
+        stream: String,
+        /// Topic.
+        topic: String,
+        /// Partitions of a created topic.
+        partitions: u32,
+        /// Variable with the user name.
+        username_env: Option<String>,
+        /// Variable with the password.
+        password_env: Option<String>,
+    },
+}
+
+impl SinkConfig {
+    /// The settings for this sink's kind; `index` is its position in
+    /// `streams.sinks` (for the key path in errors).
+    pub fn settings(&self, index: usize) -> ConfigResult<SinkKind> {
+        let key = |k: &str| format!("streams.sinks[{index}].{k}");
+        let need = |v: &Option<String>, k: &str| {
+            v.clone().ok_or_else(|| {
+                ConfigError::key(
+                    key(k),
+                    format!("is required for kind = \"{}\"", self.kind_name()),
+                )
+            })
+        };
+        let set: Vec<(&str, bool)> = vec![
+            ("url", self.url.is_some()),
+            ("stream", self.stream.is_some()),
+            ("subject_prefix", self.subject_prefix.is_some()),
+            (
+                "duplicate_window_secs",
+                self.duplicate_window_secs.is_some(),
+            ),
+            ("secret_env", self.secret_env.is_some()),
+            ("max_attempts", self.max_attempts.is_some()),
+            ("timeout_ms", self.timeout_ms.is_some()),
+            ("breaker_failures", self.breaker_failures.is_some()),
+            ("breaker_cooldown_ms", self.breaker_cooldown_ms.is_some()),
+            ("address", self.address.is_some()),
+            ("topic", self.topic.is_some()),
+            ("partitions", self.partitions.is_some()),
+            ("username_env", self.username_env.is_some()),
+            ("password_env", self.password_env.is_some()),
+        ];
+        let allowed: &[&str] = match self.kind {
+            SinkType::Jetstream => &["url", "stream", "subject_prefix", "duplicate_window_secs"],
+            SinkType::Webhook => &[
+                "url",
+                "secret_env",
+                "max_attempts",
+                "timeout_ms",
+                "breaker_failures",
+                "breaker_cooldown_ms",
+            ],
+            SinkType::Iggy => &[
+                "address",
+                "stream",
+                "topic",
+                "partitions",
+                "username_env",
+                "password_env",
+            ],
+        };
+        if let Some((k, _)) = set.iter().find(|(k, on)| *on && !allowed.contains(k)) {
+            return Err(ConfigError::key(
+                key(k),
+                format!(
+                    "does not apply to kind = \"{}\" (its keys: {})",
+                    self.kind_name(),
+                    allowed.join(", ")
+                ),
+            ));
+        }
+        Ok(match self.kind {
+            SinkType::Jetstream => SinkKind::Jetstream {
+                url: need(&self.url, "url")?,
+                stream: need(&self.stream, "stream")?,
+                subject_prefix: need(&self.subject_prefix, "subject_prefix")?,
+                duplicate_window_secs: self.duplicate_window_secs.unwrap_or(600),
+            },
+            SinkType::Webhook => SinkKind::Webhook {
+                url: need(&self.url, "url")?,
+                secret_env: need(&self.secret_env, "secret_env")?,
+                max_attempts: self.max_attempts.unwrap_or(8),
+                timeout_ms: self.timeout_ms.unwrap_or(5_000),
+                breaker_failures: self.breaker_failures.unwrap_or(5),
+                breaker_cooldown_ms: self.breaker_cooldown_ms.unwrap_or(30_000),
+            },
+            SinkType::Iggy => SinkKind::Iggy {
+                address: need(&self.address, "address")?,
+                stream: need(&self.stream, "stream")?,
+                topic: need(&self.topic, "topic")?,
+                partitions: self.partitions.unwrap_or(3),
+                username_env: self.username_env.clone(),
+                password_env: self.password_env.clone(),
+            },
+        })
+    }
+
+    fn kind_name(&self) -> &'static str {
+        match self.kind {
+            SinkType::Jetstream => "jetstream",
+            SinkType::Webhook => "webhook",
+            SinkType::Iggy => "iggy",
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use alloy::primitives::Address;
 
-use super::{Config, ConfigError, ConfigResult, HandlerConfig};
+use super::{Config, ConfigError, ConfigResult, HandlerConfig, SinkKind};
 
 /// Chain ids that must never be used.
 const OBSOLETE_CHAINS: &[(u64, &str)] = &[(
@@ -22,6 +22,7 @@ impl Config {
         self.validate_pipeline()?;
         self.validate_api()?;
         self.validate_log()?;
+        self.validate_streams()?;
         self.validate_handlers()
     }
 
@@ -139,6 +140,134 @@ impl Config {
                     ),
                 )
             })
+    }
+
+    fn validate_streams(&self) -> ConfigResult<()> {
+        let st = &self.streams;
+        in_range("streams.batch_size", st.batch_size as u64, 1, 100_000)?;
+        in_range("streams.poll_interval_ms", st.poll_interval_ms, 10, 600_000)?;
+        in_range(
+            "streams.outbox_retain",
+            st.outbox_retain,
+            1_000,
+            1_000_000_000,
+        )?;
+        let mut names = BTreeSet::new();
+        for (i, s) in st.sinks.iter().enumerate() {
+            let key = |k: &str| format!("streams.sinks[{i}].{k}");
+            let ok = !s.name.is_empty()
+                && s.name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !ok {
+                return Err(ConfigError::key(
+                    key("name"),
+                    format!("{:?} must be [A-Za-z0-9_-]+", s.name),
+                ));
+            }
+            if !names.insert(s.name.as_str()) {
+                return Err(ConfigError::key(
+                    key("name"),
+                    format!("{:?} is configured twice", s.name),
+                ));
+            }
+            in_range(&key("retry_initial_ms"), s.retry_initial_ms, 1, 600_000)?;
+            in_range(
+                &key("retry_max_ms"),
+                s.retry_max_ms,
+                s.retry_initial_ms,
+                3_600_000,
+            )?;
+            match &s.settings(i)? {
+                SinkKind::Jetstream {
+                    url,
+                    stream,
+                    subject_prefix,
+                    duplicate_window_secs,
+                } => {
+                    check_url(&key("url"), url, &["nats", "tls"])?;
+                    let ident = |v: &str| {
+                        !v.is_empty()
+                            && v.chars()
+                                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                    };
+                    if !ident(stream) {
+                        return Err(ConfigError::key(
+                            key("stream"),
+                            format!("{stream:?} must be [A-Za-z0-9_-]+"),
+                        ));
+                    }
+                    if subject_prefix.is_empty() || subject_prefix.contains(['*', '>', ' ']) {
+                        return Err(ConfigError::key(
+                            key("subject_prefix"),
+                            format!(
+                                "{subject_prefix:?} must be a plain subject (no wildcards or spaces)"
+                            ),
+                        ));
+                    }
+                    in_range(
+                        &key("duplicate_window_secs"),
+                        *duplicate_window_secs,
+                        1,
+                        86_400 * 7,
+                    )?;
+                }
+                SinkKind::Webhook {
+                    url,
+                    secret_env,
+                    max_attempts,
+                    timeout_ms,
+                    breaker_failures,
+                    breaker_cooldown_ms,
+                } => {
+                    check_url(&key("url"), url, &["http", "https"])?;
+                    if std::env::var(secret_env).map_or(true, |v| v.is_empty()) {
+                        return Err(ConfigError::key(
+                            key("secret_env"),
+                            format!(
+                                "environment variable {secret_env} (the signing secret) is not set"
+                            ),
+                        ));
+                    }
+                    in_range(&key("max_attempts"), u64::from(*max_attempts), 1, 1_000)?;
+                    in_range(&key("timeout_ms"), *timeout_ms, 10, 600_000)?;
+                    in_range(
+                        &key("breaker_failures"),
+                        u64::from(*breaker_failures),
+                        1,
+                        1_000,
+                    )?;
+                    in_range(
+                        &key("breaker_cooldown_ms"),
+                        *breaker_cooldown_ms,
+                        10,
+                        3_600_000,
+                    )?;
+                }
+                SinkKind::Iggy {
+                    address,
+                    stream,
+                    topic,
+                    partitions,
+                    ..
+                } => {
+                    address.parse::<std::net::SocketAddr>().map_err(|e| {
+                        ConfigError::key(
+                            key("address"),
+                            format!("{address:?} is not host:port: {e}"),
+                        )
+                    })?;
+                    if stream.is_empty() || topic.is_empty() {
+                        return Err(ConfigError::key(
+                            key("stream"),
+                            "stream and topic must be non-empty",
+                        ));
+                    }
+                    in_range(&key("partitions"), u64::from(*partitions), 1, 10_000)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     fn validate_handlers(&self) -> ConfigResult<()> {
@@ -304,6 +433,55 @@ mod tests {
         );
         assert!(
             e.contains("handlers[0].contracts.Token[0]") && e.contains("20 bytes"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn sinks_parse_by_kind_and_unknown_keys_are_rejected() {
+        let ok = "[[streams.sinks]]\nname = \"n\"\nkind = \"jetstream\"\nurl = \"nats://127.0.0.1:4222\"\nstream = \"W\"\nsubject_prefix = \"wraith\"\n";
+        let c = parse_str(ok, Vec::new()).unwrap();
+        assert!(matches!(
+            c.streams.sinks[0].settings(0).unwrap(),
+            crate::config::SinkKind::Jetstream {
+                duplicate_window_secs: 600,
+                ..
+            }
+        ));
+        let e = err(&format!("{ok}topic = \"t\"\n"));
+        assert!(
+            e.contains("streams.sinks[0].topic") && e.contains("does not apply"),
+            "{e}"
+        );
+        let e = err(
+            "[[streams.sinks]]\nname = \"n\"\nkind = \"iggy\"\naddress = \"127.0.0.1:8090\"\nstream = \"s\"\n",
+        );
+        assert!(
+            e.contains("streams.sinks[0].topic") && e.contains("required"),
+            "{e}"
+        );
+        let e = err(&format!("{ok}bogus = 1\n"));
+        assert!(e.contains("bogus"), "{e}");
+        let e = err("[[streams.sinks]]\nname = \"n\"\nkind = \"kafka\"\n");
+        assert!(
+            e.contains("kafka")
+                && e.contains("jetstream")
+                && e.contains("webhook")
+                && e.contains("iggy"),
+            "{e}"
+        );
+        let e = err(
+            "[[streams.sinks]]\nname = \"h\"\nkind = \"webhook\"\nurl = \"http://x\"\nsecret_env = \"WRAITH_TEST_SURELY_UNSET\"\n",
+        );
+        assert!(
+            e.contains("streams.sinks[0].secret_env") && e.contains("WRAITH_TEST_SURELY_UNSET"),
+            "{e}"
+        );
+        let e = err(
+            "[[streams.sinks]]\nname = \"n\"\nkind = \"jetstream\"\nurl = \"http://x\"\nstream = \"W\"\nsubject_prefix = \"w\"\n",
+        );
+        assert!(
+            e.contains("streams.sinks[0].url") && e.contains("nats"),
             "{e}"
         );
     }

@@ -3,6 +3,7 @@
 //! one transaction (`postgres`). Streams are fed from the outbox.
 
 pub mod postgres;
+pub mod stream;
 
 pub use postgres::{
     BlockBatch, BlockDigest, Checkpoint, FailureRecord, HandlerWrites, OutboxMessage, PgSink,
