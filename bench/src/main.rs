@@ -7,6 +7,8 @@
 //!   backfill-sized batches below the finalized point; prints logs/s.
 //! * `reorg64` — the time to revert and re-apply a 64-block reorg at the
 //!   head in one transaction.
+//! * `jetstream` — outbox → NATS JetStream throughput through the real
+//!   publisher.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -350,9 +352,73 @@ async fn reorg64() -> anyhow::Result<serde_json::Value> {
     }))
 }
 
+/// Outbox → NATS JetStream throughput: 50 000 outbox rows published by
+/// the real publisher (batches of 500, every publish acknowledged, cursor
+/// saved after each batch) to the local NATS server.
+async fn jetstream() -> anyhow::Result<serde_json::Value> {
+    use wraith_host::sinks::stream::{JetStreamSink, Publisher, PublisherSettings, Sink};
+    const N: i64 = 50_000;
+    let db = TestDb::create().await?;
+    let pool = PgSink::connect(&db.url, 4).await?;
+    PgSink::migrate(&pool).await?;
+    sqlx::query(
+        "INSERT INTO wraith_outbox (id, kind, block_number, block_hash, tx_hash, log_index, handler, handler_version,
+                                    stream_name, msg_key, payload)
+         SELECT g, 'data', g / 50, decode(md5(g::text) || md5(g::text), 'hex'), decode(md5(g::text) || md5(g::text), 'hex'),
+                g % 50, 'ghost-core', 'bench', 'ghostnet.positions', '0x' || md5(g::text),
+                jsonb_build_object('type', 'JACK_IN', 'data', jsonb_build_object('user', '0x' || md5(g::text), 'amount', (g * 1000000000000)::text, 'level', g % 5 + 1))
+         FROM generate_series(1, $1) g",
+    )
+    .bind(N)
+    .execute(&pool)
+    .await?;
+    let stream = format!("WRAITH_BENCH_{}", std::process::id());
+    let sink = Sink::JetStream(JetStreamSink::new(
+        "bench",
+        "nats://127.0.0.1:4222",
+        &stream,
+        "wraith-bench",
+        Duration::from_secs(120),
+    ));
+    let status = Arc::new(Status::new(31337));
+    let (_tx, rx) = tokio::sync::broadcast::channel(1);
+    let settings = PublisherSettings {
+        name: "bench".into(),
+        chain_id: 31337,
+        batch_size: 500,
+        poll: Duration::from_millis(50),
+        retry_initial: Duration::from_millis(50),
+        retry_max: Duration::from_secs(1),
+        streams: Vec::new(),
+    };
+    let mut publisher = Publisher::new(settings, sink, pool.clone(), status, rx);
+    let started = Instant::now();
+    let mut total = 0usize;
+    while (total as i64) < N {
+        total += publisher.round().await?;
+    }
+    let elapsed = started.elapsed();
+    let client = async_nats::connect("nats://127.0.0.1:4222").await?;
+    let js = async_nats::jetstream::new(client);
+    let count = js.get_stream(&stream).await?.info().await?.state.messages;
+    js.delete_stream(&stream).await?;
+    anyhow::ensure!(
+        count == N as u64,
+        "the stream holds {count} messages, expected {N}"
+    );
+    Ok(json!({
+        "scenario": "jetstream",
+        "what": "outbox rows -> NATS JetStream through the real publisher (batches of 500, each publish acked, cursor saved per batch)",
+        "messages": N,
+        "seconds": elapsed.as_secs_f64(),
+        "messages_per_second": (N as f64 / elapsed.as_secs_f64()).round(),
+    }))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    wraith_tests::init();
     std::fs::create_dir_all(&cli.out)?;
     let mut rows = Vec::new();
     let r = ingest(&cli).await.context("ingest scenario")?;
@@ -383,6 +449,21 @@ async fn main() -> anyhow::Result<()> {
     ));
     std::fs::write(
         cli.out.join("reorg64.json"),
+        serde_json::to_string_pretty(&r)?,
+    )?;
+    let r = jetstream().await.context("jetstream scenario")?;
+    println!(
+        "jetstream: {} messages in {:.2} s = {} messages/s",
+        r["messages"],
+        r["seconds"].as_f64().unwrap_or(0.0),
+        r["messages_per_second"]
+    );
+    rows.push(format!(
+        "| jetstream | outbox -> JetStream messages/s ({} messages) | {} |",
+        r["messages"], r["messages_per_second"]
+    ));
+    std::fs::write(
+        cli.out.join("jetstream.json"),
         serde_json::to_string_pretty(&r)?,
     )?;
     let md = format!(

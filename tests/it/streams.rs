@@ -80,14 +80,21 @@ async fn outbox_content(pool: &PgPool) -> Vec<Content> {
 
 /// Wait until the sink's stored cursor reaches the newest outbox row.
 async fn wait_published(pool: &PgPool, sink: &str) {
-    wait_until(&format!("sink {sink} to publish everything"), Duration::from_secs(60), || async {
-        let head: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM wraith_outbox").fetch_one(pool).await?;
-        let cursor: Option<i64> = sqlx::query_scalar("SELECT last_id FROM wraith_sink_cursors WHERE sink = $1")
-            .bind(sink)
-            .fetch_optional(pool)
-            .await?;
-        Ok((head > 0 && cursor == Some(head)).then_some(()))
-    })
+    wait_until(
+        &format!("sink {sink} to publish everything"),
+        Duration::from_secs(60),
+        || async {
+            let head: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM wraith_outbox")
+                .fetch_one(pool)
+                .await?;
+            let cursor: Option<i64> =
+                sqlx::query_scalar("SELECT last_id FROM wraith_sink_cursors WHERE sink = $1")
+                    .bind(sink)
+                    .fetch_optional(pool)
+                    .await?;
+            Ok((head > 0 && cursor == Some(head)).then_some(()))
+        },
+    )
     .await
     .unwrap();
 }
