@@ -35,6 +35,12 @@ handlers: ## build every handler component into handlers/dist/ (and test fixture
 	@mkdir -p handlers/dist tests/fixtures/dist
 	@for c in $(HANDLER_CRATES); do f=$$(echo $$c | tr - _).wasm; cp $(WASM_DIR)/$$f handlers/dist/$$f; echo "  handlers/dist/$$f"; done
 	@for c in $(FIXTURE_CRATES); do f=$$(echo $$c | tr - _).wasm; cp $(WASM_DIR)/$$f tests/fixtures/dist/$$f; echo "  tests/fixtures/dist/$$f"; done
+	@# The v2 fixture: ghost-core built with a feature (a separate build, so
+	@# that features do not unify with the real handler), then v1 again.
+	$(CARGO) build --target wasm32-wasip2 --profile wasm -p ghost-core-handler --features v2
+	@cp $(WASM_DIR)/ghost_core_handler.wasm tests/fixtures/dist/ghost_core_handler_v2.wasm && echo "  tests/fixtures/dist/ghost_core_handler_v2.wasm"
+	$(CARGO) build --target wasm32-wasip2 --profile wasm -p ghost-core-handler
+	@cp $(WASM_DIR)/ghost_core_handler.wasm handlers/dist/ghost_core_handler.wasm
 
 .PHONY: build
 build: ## build the wraith binary (release)

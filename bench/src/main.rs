@@ -188,6 +188,7 @@ async fn setup(reorg_window: u64) -> anyhow::Result<Bench> {
             .into_iter()
             .collect(),
         enabled: true,
+        on_failure: wraith_host::config::FailurePolicy::Halt,
     };
     let slot = Arc::new(registry.load(&handler)?);
     let tables: Vec<_> = slot

@@ -58,6 +58,73 @@ pub struct SinkStatus {
     pub last_error: Option<String>,
 }
 
+/// The last hot swap of a handler.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SwapRecord {
+    /// Component content hash now running.
+    pub version_hash: String,
+    /// The version it replaced.
+    pub previous_hash: String,
+    /// `continue` or `reindex`.
+    pub mode: &'static str,
+    /// What asked for it: `admin`, `file` or `config`.
+    pub source: &'static str,
+    /// Unix seconds.
+    pub at: u64,
+    /// How long the pipeline held between two batches to apply it.
+    pub pause_ms: f64,
+    /// Blocks replayed from the raw-log archive (reindex mode).
+    pub replayed_blocks: u64,
+}
+
+/// A component that was refused, with the reason.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Rejection {
+    /// Content hash of the refused component (when it could be read).
+    pub version_hash: Option<String>,
+    /// What offered it: `admin`, `file` or `config`.
+    pub source: &'static str,
+    /// Unix seconds.
+    pub at: u64,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+/// Swap history of one handler.
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct SwapStatus {
+    /// Swaps applied since start.
+    pub swaps: u64,
+    /// The last applied swap.
+    pub last_swap: Option<SwapRecord>,
+    /// The last refused component (the running version kept going).
+    pub last_rejection: Option<Rejection>,
+}
+
+/// The last configuration reload.
+#[derive(Debug, Clone, Serialize, Default, PartialEq, Eq)]
+pub struct ReloadStatus {
+    /// Reloads attempted since start.
+    pub attempts: u64,
+    /// Unix seconds of the last attempt.
+    pub at: Option<u64>,
+    /// Whether the last attempt was applied.
+    pub ok: bool,
+    /// Changes applied live by the last reload.
+    pub applied: Vec<String>,
+    /// Changes the last reload found that need a restart (not applied).
+    pub restart_required: Vec<String>,
+    /// Why the last reload was refused (the old configuration keeps running).
+    pub error: Option<String>,
+}
+
+/// Unix seconds now.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// The status snapshot.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct StatusData {
@@ -88,6 +155,10 @@ pub struct StatusData {
     pub handlers: BTreeMap<String, HandlerStatus>,
     /// Stream sinks by name.
     pub sinks: BTreeMap<String, SinkStatus>,
+    /// Hot swaps and refused components by handler name.
+    pub swaps: BTreeMap<String, SwapStatus>,
+    /// The last configuration reload.
+    pub reload: ReloadStatus,
 }
 
 /// Shared status.

@@ -77,6 +77,11 @@ pub struct HostOptions {
     pub extra: String,
     /// Extra environment variables for the process.
     pub env: Vec<(String, String)>,
+    /// Extra keys for a handler's `[[handlers]]` entry: (handler name, TOML
+    /// lines), e.g. `on_failure = "skip"`.
+    pub handler_keys: Vec<(String, String)>,
+    /// Extra keys of the `[runtime]` section, e.g. `call_timeout_ms = 400`.
+    pub runtime_keys: String,
 }
 
 impl HostOptions {
@@ -91,6 +96,8 @@ impl HostOptions {
             api_port: 0,
             extra: String::new(),
             env: Vec::new(),
+            handler_keys: Vec::new(),
+            runtime_keys: String::new(),
         }
     }
 }
@@ -140,20 +147,27 @@ impl Host {
         let cache = cache_dir();
         let mut toml = format!(
             "[chain]\nchain_id = 31337\nrpc_http = [{}]\npoll_interval_ms = 50\nreorg_window = {}\nretry_initial_ms = 50\nretry_max_ms = 1000\n\n\
-             [pipeline]\nmax_batch_blocks = {}\n\n[api]\nlisten = \"127.0.0.1:{port}\"\n\n[runtime]\ncache_dir = {}\n\n[log]\nlevel = \"info,wraith_host=debug\"\n\n",
+             [pipeline]\nmax_batch_blocks = {}\n\n[api]\nlisten = \"127.0.0.1:{port}\"\n\n[runtime]\ncache_dir = {}\n{}\n[log]\nlevel = \"info,wraith_host=debug\"\n\n",
             toml_str(&opts.rpc_url),
             opts.reorg_window,
             opts.max_batch_blocks,
             toml_str(&cache.display().to_string()),
+            opts.runtime_keys,
         );
         for h in &opts.handlers {
             let _ = write!(
                 toml,
-                "[[handlers]]\nname = {}\ncomponent = {}\nstart_block = {}\n[handlers.contracts]\n",
+                "[[handlers]]\nname = {}\ncomponent = {}\nstart_block = {}\n",
                 toml_str(&h.name),
                 toml_str(&h.component.display().to_string()),
                 h.start_block
             );
+            for (name, keys) in &opts.handler_keys {
+                if *name == h.name {
+                    let _ = writeln!(toml, "{keys}");
+                }
+            }
+            toml.push_str("[handlers.contracts]\n");
             for (c, addrs) in &h.contracts {
                 let list: Vec<String> = addrs.iter().map(|a| format!("\"{a:#x}\"")).collect();
                 let _ = writeln!(toml, "{c} = [{}]", list.join(", "));

@@ -10,6 +10,7 @@ mod failures;
 mod ghostnet_arcade;
 mod ghostnet_core;
 mod reorg;
+mod sandbox;
 mod sink_conformance;
 mod spine;
 mod streams;

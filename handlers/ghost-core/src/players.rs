@@ -11,8 +11,15 @@ const STREAM: &str = "ghostnet.positions";
 /// Culling penalty share sent to 0xdEaD (the rest goes to the level).
 const CULL_BURN_BPS: u64 = 3000;
 
-/// The history row every position event writes.
+/// The history row every position event writes. Built with the `v2`
+/// feature (a test fixture for hot swaps: same tables, different output),
+/// the kinds carry a `.v2` suffix.
 fn history<E>(ev: &Ev<E>, user: Address, kind: &str) -> Write {
+    let kind = if cfg!(feature = "v2") {
+        format!("{kind}.v2")
+    } else {
+        kind.to_owned()
+    };
     Write::insert("position_events")
         .meta(&ev.meta)
         .col("user_address", user)

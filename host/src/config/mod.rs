@@ -544,6 +544,23 @@ pub struct HandlerConfig {
     /// Set to false to load the handler without running it.
     #[serde(default = "default_true")]
     pub enabled: bool,
+    /// What a deterministic failure (trap, time or memory limit, handler
+    /// error, invalid output) does: `halt` parks this handler at the failing
+    /// block (other handlers continue); `skip` records the failing log in
+    /// `wraith_failures` and goes on without it.
+    #[serde(default)]
+    pub on_failure: FailurePolicy,
+}
+
+/// What a handler failure does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailurePolicy {
+    /// Park the handler at the failing block.
+    #[default]
+    Halt,
+    /// Dead-letter the failing log and continue.
+    Skip,
 }
 
 fn default_true() -> bool {

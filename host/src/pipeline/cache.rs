@@ -149,6 +149,53 @@ impl RowCache {
         }));
     }
 
+    /// Hold `tables` as empty and complete (they were just emptied inside
+    /// the transaction this cache serves).
+    pub fn reset_empty<'a>(&self, tables: impl IntoIterator<Item = &'a str>) {
+        if self.capacity == 0 {
+            return;
+        }
+        let mut inner = self.write();
+        for t in tables {
+            let old = inner.tables.insert(
+                t.to_owned(),
+                TableRows {
+                    rows: HashMap::new(),
+                    complete: true,
+                },
+            );
+            if let Some(old) = old {
+                inner.size -= old.rows.len();
+            }
+        }
+    }
+
+    /// Replace `tables` with what `other` holds for them (after the
+    /// transaction `other` served committed); a table `other` does not hold
+    /// is dropped, so it is read from the database again.
+    pub fn adopt<'a>(&self, other: &Self, tables: impl IntoIterator<Item = &'a str>) {
+        let theirs = other.read();
+        let mut inner = self.write();
+        for t in tables {
+            if let Some(old) = inner.tables.remove(t) {
+                inner.size -= old.rows.len();
+            }
+            if let Some(new) = theirs.tables.get(t) {
+                if inner.size + new.rows.len() > self.capacity {
+                    continue;
+                }
+                inner.size += new.rows.len();
+                inner.tables.insert(
+                    t.to_owned(),
+                    TableRows {
+                        rows: new.rows.clone(),
+                        complete: new.complete,
+                    },
+                );
+            }
+        }
+    }
+
     /// Forget everything (e.g. after the schema changed).
     pub fn clear(&self) {
         *self.write() = Inner::default();

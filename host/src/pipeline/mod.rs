@@ -26,6 +26,7 @@ use arc_swap::ArcSwap;
 use tokio::sync::{Mutex, broadcast, mpsc};
 
 use crate::chain::{BlockData, BlockHeader, ChainEvent};
+use crate::config::FailurePolicy;
 use crate::runtime::bindings::{BlockRef, TxRef, WitEvent};
 use crate::runtime::{Failure, HandlerEngine, RuntimeError, abi};
 use crate::sinks::{BlockBatch, Checkpoint, FailureRecord, HandlerWrites, PgSink, SinkError};
@@ -251,37 +252,15 @@ impl Pipeline {
         let mut failures = Vec::new();
         let jobs = self.build_jobs(&slots, &router, blocks, &progress, &mut failures);
         let catalog = self.sink.catalog();
-        let rt = tokio::runtime::Handle::current();
-        let mut handles = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            let slot = slots[job.slot].clone();
-            let engine: Arc<HandlerEngine<HandlerBatch>> = self.registry.engine().clone();
-            let info = slot.info.clone();
-            let metas = job.metas.clone();
-            let catalog = catalog.clone();
-            let reader = DbReader::new(shared.clone(), rt.clone());
-            let max_outputs = self.settings.max_outputs;
-            let row_cache = self.cache.clone();
-            let revert = revert_images.clone();
-            let new_batch = move || {
-                HandlerBatch::new(
-                    info.clone(),
-                    catalog.clone(),
-                    metas.clone(),
-                    finalized,
-                    Some(reader.clone()),
-                    max_outputs,
-                )
-                .with_cache(row_cache.clone(), revert.clone())
-            };
-            let metas = job.metas.clone();
-            handles.push((
-                job.slot,
-                tokio::task::spawn_blocking(move || {
-                    run_handler(&engine, &slot, &job.events, &metas, new_batch)
-                }),
-            ));
-        }
+        let handles = self.spawn_jobs(
+            &slots,
+            jobs,
+            &shared,
+            &catalog,
+            finalized,
+            &self.cache,
+            revert_images.as_ref(),
+        );
         let t1 = t0.elapsed();
         let mut writes: Vec<HandlerWrites> = Vec::new();
         // Per slot: the block it failed at (its checkpoint stops before it).
@@ -298,12 +277,26 @@ impl Pipeline {
             if let Some(w) = outcome.writes {
                 writes.push(w);
             }
+            for (e, meta) in &outcome.skipped {
+                tracing::warn!(handler = %name, block = meta.block_number, log_index = meta.log_index, error = %e, "log skipped after a handler failure (policy skip)");
+                failures.push(FailureRecord {
+                    handler: name.clone(),
+                    kind: failure_kind(e),
+                    action: "skipped",
+                    block_number: meta.block_number,
+                    block_hash: meta.block_hash,
+                    tx_hash: Some(meta.tx_hash),
+                    log_index: Some(meta.log_index),
+                    error: e.to_string(),
+                });
+            }
             if let Some((e, meta)) = outcome.failure {
                 tracing::error!(handler = %name, block = meta.block_number, error = %e, "handler failed; parking it at this block");
                 let located = e.event_index().is_some();
                 failures.push(FailureRecord {
                     handler: name.clone(),
                     kind: failure_kind(&e),
+                    action: "halted",
                     block_number: meta.block_number,
                     block_hash: meta.block_hash,
                     tx_hash: located.then_some(meta.tx_hash),
@@ -429,6 +422,56 @@ impl Pipeline {
         Ok(())
     }
 
+    /// Run each job's handler on a blocking thread, reading through the
+    /// open transaction `shared`.
+    #[expect(clippy::too_many_arguments, reason = "the parts of one batch, passed apart so a replay can substitute its own")]
+    fn spawn_jobs(
+        &self,
+        slots: &[Arc<HandlerSlot>],
+        jobs: Vec<Job>,
+        shared: &Arc<Mutex<sqlx::Transaction<'static, sqlx::Postgres>>>,
+        catalog: &Arc<crate::sinks::postgres::catalog::Catalog>,
+        finalized: u64,
+        row_cache: &Arc<cache::RowCache>,
+        revert_images: Option<&Arc<cache::RevertImages>>,
+    ) -> Vec<(
+        usize,
+        tokio::task::JoinHandle<Result<Outcome, RuntimeError>>,
+    )> {
+        let rt = tokio::runtime::Handle::current();
+        let mut handles = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let slot = slots[job.slot].clone();
+            let engine: Arc<HandlerEngine<HandlerBatch>> = self.registry.engine().clone();
+            let info = slot.info.clone();
+            let metas = job.metas.clone();
+            let catalog = catalog.clone();
+            let reader = DbReader::new(shared.clone(), rt.clone());
+            let max_outputs = self.settings.max_outputs;
+            let row_cache = row_cache.clone();
+            let revert = revert_images.cloned();
+            let new_batch = move || {
+                HandlerBatch::new(
+                    info.clone(),
+                    catalog.clone(),
+                    metas.clone(),
+                    finalized,
+                    Some(reader.clone()),
+                    max_outputs,
+                )
+                .with_cache(row_cache.clone(), revert.clone())
+            };
+            let metas = job.metas.clone();
+            handles.push((
+                job.slot,
+                tokio::task::spawn_blocking(move || {
+                    run_handler(&engine, &slot, &job.events, &metas, new_batch)
+                }),
+            ));
+        }
+        handles
+    }
+
     fn build_jobs(
         &self,
         slots: &[Arc<HandlerSlot>],
@@ -499,6 +542,7 @@ impl Pipeline {
                             failures.push(FailureRecord {
                                 handler: slot.info.name.clone(),
                                 kind: "decode",
+                                action: "skipped",
                                 block_number: block.header.number,
                                 block_hash: block.header.hash,
                                 tx_hash: Some(log.tx_hash),
@@ -569,8 +613,10 @@ impl Pipeline {
 struct Outcome {
     /// Writes to commit (for every block before a failure).
     writes: Option<HandlerWrites>,
-    /// The deterministic failure and the event it happened at.
+    /// The deterministic failure that halts the handler, and its event.
     failure: Option<(RuntimeError, EventMeta)>,
+    /// Logs skipped (policy `skip`), each with its failure.
+    skipped: Vec<(RuntimeError, EventMeta)>,
 }
 
 /// One `handle` call on `events` (the batch events from `base` on), with
@@ -633,11 +679,15 @@ fn run_handler(
             return Ok(Outcome {
                 writes: Some(batch.finish()),
                 failure: None,
+                skipped: Vec::new(),
             });
         }
         Err(e) if e.failure() == Failure::Transient => return Err(e),
         Err(e) => e,
     };
+    if slot.policy == FailurePolicy::Skip {
+        return run_skipping(engine, slot, events, metas, new_batch);
+    }
     let first_block = metas.first().map(|m| m.block_number);
     let meta_of = |e: &RuntimeError, fallback: usize| {
         e.event_index()
@@ -650,6 +700,7 @@ fn run_handler(
         return Ok(Outcome {
             writes: None,
             failure: meta.map(|m| (error, m)),
+            skipped: Vec::new(),
         });
     }
     // Find the failing block: run block by block on a scratch batch.
@@ -681,6 +732,7 @@ fn run_handler(
         return Ok(Outcome {
             writes: Some(scratch.finish()),
             failure: None,
+            skipped: Vec::new(),
         });
     };
     let meta = meta_of(&error, failing_start);
@@ -688,6 +740,7 @@ fn run_handler(
         return Ok(Outcome {
             writes: None,
             failure: meta.map(|m| (error, m)),
+            skipped: Vec::new(),
         });
     }
     let (batch, result) = call(engine, slot, &events[..failing_start], 0, new_batch());
@@ -695,6 +748,7 @@ fn run_handler(
         Ok(()) => Ok(Outcome {
             writes: Some(batch.finish()),
             failure: meta.map(|m| (error, m)),
+            skipped: Vec::new(),
         }),
         Err(e) if e.failure() == Failure::Transient => Err(e),
         Err(e) => {
@@ -702,9 +756,42 @@ fn run_handler(
             Ok(Outcome {
                 writes: None,
                 failure: meta.map(|m| (e, m)),
+                skipped: Vec::new(),
             })
         }
     }
+}
+
+/// Policy `skip`: run the events one at a time, dropping (and reporting)
+/// each one whose call fails; the outputs of the others are kept. The
+/// batch state is snapshotted before each call, so a failing call leaves
+/// none of its partial (staged) outputs behind.
+fn run_skipping(
+    engine: &HandlerEngine<HandlerBatch>,
+    slot: &HandlerSlot,
+    events: &[WitEvent],
+    metas: &[EventMeta],
+    new_batch: impl Fn() -> HandlerBatch,
+) -> Result<Outcome, RuntimeError> {
+    let mut batch = new_batch();
+    let mut skipped = Vec::new();
+    for (i, meta) in metas.iter().enumerate() {
+        let snapshot = batch.clone();
+        let (b, r) = call(engine, slot, &events[i..=i], i, batch);
+        match r {
+            Ok(()) => batch = b,
+            Err(e) if e.failure() == Failure::Transient => return Err(e),
+            Err(e) => {
+                skipped.push((e, *meta));
+                batch = snapshot;
+            }
+        }
+    }
+    Ok(Outcome {
+        writes: Some(batch.finish()),
+        failure: None,
+        skipped,
+    })
 }
 
 /// The block just before `number` in this event (its header), if the event

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 
 use super::state::HandlerBatch;
-use crate::config::{HandlerConfig, validate::parse_address_list};
+use crate::config::{FailurePolicy, HandlerConfig, validate::parse_address_list};
 use crate::runtime::bindings::TableKind;
 use crate::runtime::{HandlerEngine, HandlerInfo, LoadedComponent, RuntimeError, RuntimeResult};
 
@@ -23,6 +23,8 @@ pub struct HandlerSlot {
     pub start_block: u64,
     /// Whether it runs.
     pub enabled: bool,
+    /// What a failure does.
+    pub policy: FailurePolicy,
 }
 
 /// The set of loaded handlers.
@@ -49,7 +51,20 @@ impl HandlerRegistry {
     /// Compile, link and describe the component of `config`, and validate
     /// its manifest against the configuration.
     pub fn load(&self, config: &HandlerConfig) -> RuntimeResult<HandlerSlot> {
-        let component = self.engine.load_file(&config.component)?;
+        self.load_with(config, None)
+    }
+
+    /// As [`Self::load`], with the component's bytes given (`None`: read
+    /// `config.component`).
+    pub fn load_with(
+        &self,
+        config: &HandlerConfig,
+        bytes: Option<&[u8]>,
+    ) -> RuntimeResult<HandlerSlot> {
+        let component = match bytes {
+            Some(b) => self.engine.load(b)?,
+            None => self.engine.load_file(&config.component)?,
+        };
         let manifest = self.engine.describe(&component, &config.name)?;
         let contracts = parse_address_list(&config.contracts).map_err(|message| {
             RuntimeError::InvalidManifest {
@@ -63,6 +78,7 @@ impl HandlerRegistry {
             component: Arc::new(component),
             start_block: config.start_block,
             enabled: config.enabled,
+            policy: config.on_failure,
         })
     }
 

@@ -79,7 +79,7 @@ struct Entry {
     ordered: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct EntityState {
     def: Arc<TableDef>,
     rows: HashMap<Key, Entry>,
@@ -124,7 +124,7 @@ impl Op {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Digests {
     current: Option<(u64, B256, Keccak256, u32)>,
     done: Vec<BlockDigest>,
@@ -175,8 +175,9 @@ fn feed_bytes(h: &mut Keccak256, tag: u8, bytes: &[u8]) {
 }
 
 /// One handler's state for one batch. Implements [`BatchAccess`] for the
-/// guest and turns into [`HandlerWrites`] at the end.
-#[derive(Debug)]
+/// guest and turns into [`HandlerWrites`] at the end. Cloning it takes a
+/// snapshot (used to drop the partial outputs of a call that fails).
+#[derive(Debug, Clone)]
 pub struct HandlerBatch {
     info: Arc<HandlerInfo>,
     catalog: Arc<Catalog>,

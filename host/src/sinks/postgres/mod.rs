@@ -135,6 +135,9 @@ pub struct FailureRecord {
     pub handler: String,
     /// `decode`, `handler`, `trap`, `deadline`, `output`.
     pub kind: &'static str,
+    /// `halted` (the handler stopped at this block) or `skipped` (the log
+    /// was dead-lettered and indexing went on).
+    pub action: &'static str,
     /// Block number.
     pub block_number: u64,
     /// Block hash.
@@ -692,11 +695,12 @@ async fn write_window(conn: &mut PgConnection, blocks: &[BlockHeader]) -> SinkRe
 async fn write_failures(conn: &mut PgConnection, failures: &[FailureRecord]) -> SinkResult<()> {
     for f in failures {
         sqlx::query(
-            "INSERT INTO wraith_failures (handler, kind, block_number, block_hash, tx_hash, log_index, error)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO wraith_failures (handler, kind, action, block_number, block_hash, tx_hash, log_index, error)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&f.handler)
         .bind(f.kind)
+        .bind(f.action)
         .bind(i64_of(f.block_number))
         .bind(f.block_hash.as_slice())
         .bind(f.tx_hash.map(|h| h.to_vec()))
