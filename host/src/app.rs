@@ -8,12 +8,17 @@ use anyhow::{Context, Result, bail};
 use arc_swap::ArcSwap;
 use tokio::sync::{mpsc, watch};
 
+use crate::api::admin::AdminState;
 use crate::api::{self, ApiState};
 use crate::chain::{
     BlockHeader, BlockWindow, ChainError, ChainFollower, FollowerSettings, Rpc, spawn_head_watcher,
 };
 use crate::config::Config;
-use crate::pipeline::{HandlerRegistry, Pipeline, PipelineSettings, Router, record_versions};
+use crate::pipeline::{
+    HandlerManager, HandlerRegistry, Pipeline, PipelineSettings, Router, SwapMode, SwapSource,
+    record_versions,
+};
+use crate::reload::{Reloader, StreamsControl};
 use crate::runtime::HandlerEngine;
 use crate::sinks::PgSink;
 use crate::sinks::postgres::catalog::Catalog;
@@ -23,12 +28,24 @@ use crate::status::Status;
 #[derive(Debug)]
 pub struct App {
     config: Config,
+    config_path: Option<std::path::PathBuf>,
 }
 
 impl App {
     /// An app for a validated configuration.
     pub fn new(config: Config) -> Self {
-        Self { config }
+        Self {
+            config,
+            config_path: None,
+        }
+    }
+
+    /// The file the configuration came from (reloaded on SIGHUP and when it
+    /// changes).
+    #[must_use]
+    pub fn with_config_path(mut self, path: std::path::PathBuf) -> Self {
+        self.config_path = Some(path);
+        self
     }
 
     fn database_url(&self) -> Result<String> {
@@ -125,7 +142,22 @@ impl App {
             status.clone(),
         )
         .await?;
-        let publishers = self.spawn_publishers(&pool, &status, &pipeline)?;
+        let publishers = Arc::new(Publishers {
+            pool: pool.clone(),
+            status: status.clone(),
+            committed: pipeline.committed_sender(),
+            chain_id: cfg.chain.chain_id,
+            reorg_window: cfg.chain.reorg_window,
+            tasks: std::sync::Mutex::new(Vec::new()),
+        });
+        publishers.start(&cfg.streams)?;
+        let (manager, swaps) = HandlerManager::new(
+            registry.clone(),
+            pool.clone(),
+            status.clone(),
+            cfg.handlers.clone(),
+        );
+        let manager = Arc::new(manager);
         let cursor = pipeline.resume_after();
         let window = load_window(
             &pool,
@@ -176,7 +208,37 @@ impl App {
                 }
             }
         });
-        let mut pipeline_task = tokio::spawn(pipeline.run(rx));
+        let mut pipeline_task = tokio::spawn(pipeline.run(rx, Some(swaps)));
+        let reloader = Arc::new(Reloader::new(
+            self.config_path.clone().unwrap_or_default(),
+            cfg.clone(),
+            manager.clone(),
+            rpc.clone(),
+            publishers.clone(),
+            status.clone(),
+        ));
+        let mut aux = Vec::new();
+        if self.config_path.is_some() {
+            aux.push(spawn_sighup(reloader.clone()));
+        }
+        aux.push(spawn_watcher(
+            cfg.admin.clone(),
+            manager.clone(),
+            self.config_path.is_some().then(|| reloader.clone()),
+        ));
+        let admin = std::env::var(&cfg.admin.token_env)
+            .ok()
+            .filter(|t| !t.is_empty())
+            .map(|token| {
+                Arc::new(AdminState {
+                    token,
+                    manager: manager.clone(),
+                    reloader: reloader.clone(),
+                })
+            });
+        if admin.is_none() {
+            tracing::info!(variable = %cfg.admin.token_env, "admin API disabled (the token variable is unset)");
+        }
 
         let mut api_task = if cfg.api.enabled {
             let listen = cfg.api.listen_addr()?;
@@ -188,6 +250,8 @@ impl App {
                 pool: pool.clone(),
                 status: status.clone(),
                 config: cfg.api.clone(),
+                admin,
+                max_component_bytes: cfg.admin.max_component_bytes,
             });
             Some(tokio::spawn(
                 async move { axum::serve(listener, app).await },
@@ -239,8 +303,9 @@ impl App {
             }
         };
         watcher.abort();
-        for p in publishers {
-            p.abort();
+        publishers.stop();
+        for t in aux {
+            t.abort();
         }
         follower.abort();
         pipeline_task.abort();
@@ -251,22 +316,30 @@ impl App {
     }
 }
 
-impl App {
-    /// One publisher task per configured stream sink, plus the outbox
-    /// pruner.
-    fn spawn_publishers(
-        &self,
-        pool: &sqlx::PgPool,
-        status: &Arc<Status>,
-        pipeline: &Pipeline,
-    ) -> Result<Vec<tokio::task::JoinHandle<()>>> {
+/// The stream publishers: one task per configured sink plus the outbox
+/// pruner; restartable with new settings (a live reload).
+#[derive(Debug)]
+struct Publishers {
+    pool: sqlx::PgPool,
+    status: Arc<Status>,
+    committed: tokio::sync::broadcast::Sender<crate::pipeline::Committed>,
+    chain_id: u64,
+    reorg_window: u64,
+    tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+impl Publishers {
+    /// Build every sink of `streams` (any error: nothing changes), then
+    /// replace the running publishers with them. Publishers resume from
+    /// their persisted cursors, so nothing is lost; a message in flight when
+    /// the old task stops is sent again with the same id (deduplicated).
+    fn start(&self, streams: &crate::config::StreamsConfig) -> Result<()> {
         use crate::config::SinkKind;
         use crate::sinks::stream::{
             JetStreamSink, Publisher, PublisherSettings, Sink, WebhookSettings, WebhookSink,
         };
-        let cfg = &self.config;
-        let mut tasks = Vec::new();
-        for (i, sc) in cfg.streams.sinks.iter().enumerate() {
+        let mut built = Vec::new();
+        for (i, sc) in streams.sinks.iter().enumerate() {
             let sink = match sc.settings(i)? {
                 SinkKind::Jetstream {
                     url,
@@ -301,7 +374,7 @@ impl App {
                         retry_initial: Duration::from_millis(sc.retry_initial_ms),
                         retry_max: Duration::from_millis(sc.retry_max_ms),
                     };
-                    Sink::Webhook(WebhookSink::new(&sc.name, settings, pool.clone())?)
+                    Sink::Webhook(WebhookSink::new(&sc.name, settings, self.pool.clone())?)
                 }
                 SinkKind::Iggy { .. } => {
                     bail!("streams.sinks[{i}]: the iggy sink is not available in this build");
@@ -309,29 +382,33 @@ impl App {
             };
             let settings = PublisherSettings {
                 name: sc.name.clone(),
-                chain_id: cfg.chain.chain_id,
-                batch_size: cfg.streams.batch_size,
-                poll: Duration::from_millis(cfg.streams.poll_interval_ms),
+                chain_id: self.chain_id,
+                batch_size: streams.batch_size,
+                poll: Duration::from_millis(streams.poll_interval_ms),
                 retry_initial: Duration::from_millis(sc.retry_initial_ms),
                 retry_max: Duration::from_millis(sc.retry_max_ms),
                 streams: sc.streams.clone(),
             };
+            built.push((sc, sink, settings));
+        }
+        let mut tasks = Vec::new();
+        for (sc, sink, settings) in built {
             let publisher = Publisher::new(
                 settings,
                 sink,
-                pool.clone(),
-                status.clone(),
-                pipeline.subscribe(),
+                self.pool.clone(),
+                self.status.clone(),
+                self.committed.subscribe(),
             );
             tracing::info!(sink = %sc.name, kind = ?sc.kind, "stream sink configured");
             tasks.push(tokio::spawn(publisher.run()));
         }
-        let names: Vec<String> = cfg.streams.sinks.iter().map(|s| s.name.clone()).collect();
+        let names: Vec<String> = streams.sinks.iter().map(|s| s.name.clone()).collect();
         let (pool, status, retain, window) = (
-            pool.clone(),
-            status.clone(),
-            cfg.streams.outbox_retain,
-            cfg.chain.reorg_window,
+            self.pool.clone(),
+            self.status.clone(),
+            streams.outbox_retain,
+            self.reorg_window,
         );
         tasks.push(tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(60));
@@ -354,8 +431,121 @@ impl App {
                 }
             }
         }));
-        Ok(tasks)
+        let old = std::mem::replace(&mut *self.lock_tasks(), tasks);
+        for t in old {
+            t.abort();
+        }
+        // Sinks no longer configured disappear from the status.
+        let configured: Vec<String> = streams.sinks.iter().map(|s| s.name.clone()).collect();
+        self.status
+            .update(|s| s.sinks.retain(|name, _| configured.contains(name)));
+        Ok(())
     }
+
+    fn lock_tasks(&self) -> std::sync::MutexGuard<'_, Vec<tokio::task::JoinHandle<()>>> {
+        self.tasks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn stop(&self) {
+        for t in self.lock_tasks().drain(..) {
+            t.abort();
+        }
+    }
+}
+
+impl StreamsControl for Publishers {
+    fn restart(&self, streams: &crate::config::StreamsConfig) -> Result<(), String> {
+        self.start(streams).map_err(|e| format!("{e:#}"))
+    }
+}
+
+/// Reload the configuration on every SIGHUP.
+fn spawn_sighup(reloader: Arc<Reloader>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let mut hup = match signal(SignalKind::hangup()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for SIGHUP; reload with POST /admin/reload or by editing the file");
+                    return;
+                }
+            };
+            while hup.recv().await.is_some() {
+                tracing::info!(path = %reloader.path().display(), "SIGHUP: reloading the configuration");
+                reloader.reload().await;
+            }
+        }
+        #[cfg(not(unix))]
+        drop(reloader);
+    })
+}
+
+/// A file's change marker (modification time and length).
+fn marker(path: &std::path::Path) -> Option<(std::time::SystemTime, u64)> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.modified().ok()?, m.len()))
+}
+
+/// Debounced change detection: a change is reported once the file has
+/// stayed the same for one more poll (a file being written is not read).
+#[derive(Debug, Default)]
+struct Watched {
+    seen: Option<(std::time::SystemTime, u64)>,
+    pending: bool,
+}
+
+impl Watched {
+    fn poll(&mut self, now: Option<(std::time::SystemTime, u64)>) -> bool {
+        if now != self.seen {
+            let first = self.seen.is_none() && !self.pending;
+            self.seen = now;
+            self.pending = !first;
+            return false;
+        }
+        std::mem::take(&mut self.pending)
+    }
+}
+
+/// Poll the component files (hot swap, mode `continue`) and the
+/// configuration file (reload), as `admin.watch_*` say.
+fn spawn_watcher(
+    admin: crate::config::AdminConfig,
+    manager: Arc<HandlerManager>,
+    reloader: Option<Arc<Reloader>>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        if !(admin.watch_components || admin.watch_config && reloader.is_some()) {
+            return;
+        }
+        let mut components: std::collections::BTreeMap<String, Watched> = Default::default();
+        let mut config = Watched::default();
+        let mut tick = tokio::time::interval(Duration::from_millis(admin.watch_interval_ms));
+        loop {
+            tick.tick().await;
+            if let Some(r) = reloader.as_ref().filter(|_| admin.watch_config)
+                && config.poll(marker(r.path()))
+            {
+                tracing::info!(path = %r.path().display(), "configuration file changed: reloading");
+                r.reload().await;
+            }
+            if admin.watch_components {
+                for c in manager.configs().await {
+                    let w = components.entry(c.name.clone()).or_default();
+                    if w.poll(marker(&c.component)) {
+                        tracing::info!(handler = %c.name, path = %c.component.display(), "component file changed: swapping");
+                        // The manager logs and records the outcome.
+                        let _ = manager
+                            .swap(&c.name, None, SwapMode::Continue, SwapSource::File)
+                            .await;
+                    }
+                }
+            }
+        }
+    })
 }
 
 async fn load_window(pool: &sqlx::PgPool, capacity: u64) -> Result<BlockWindow> {

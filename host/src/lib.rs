@@ -45,6 +45,7 @@ pub mod chain;
 pub mod cli;
 pub mod config;
 pub mod pipeline;
+pub mod reload;
 pub mod runtime;
 pub mod sinks;
 pub mod status;

@@ -34,7 +34,7 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        let app = App::new(config.clone());
+        let app = App::new(config.clone()).with_config_path(cli.config.clone());
         match cli.command.unwrap_or(Command::Run) {
             Command::Run => app.run().await,
             Command::Migrate => app.migrate().await,

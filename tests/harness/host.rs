@@ -287,6 +287,38 @@ impl Host {
         Ok((status, body))
     }
 
+    /// POST `body` to a path, with a bearer token; status and JSON body.
+    pub async fn post(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: Vec<u8>,
+    ) -> anyhow::Result<(u16, serde_json::Value)> {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.api))
+            .timeout(Duration::from_secs(120))
+            .header("content-type", "application/wasm")
+            .body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await?;
+        let status = r.status().as_u16();
+        let body = r.json().await.unwrap_or(serde_json::Value::Null);
+        Ok((status, body))
+    }
+
+    /// Send a signal (e.g. `libc::SIGHUP`) to the process.
+    pub fn signal(&self, sig: i32) -> anyhow::Result<()> {
+        let c = self.child.as_ref().context("the host is not running")?;
+        let pid = i32::try_from(c.id())?;
+        // SAFETY: sending a signal to our own child process.
+        let rc = unsafe { libc::kill(pid, sig) };
+        anyhow::ensure!(rc == 0, "kill({pid}, {sig}) failed");
+        Ok(())
+    }
+
     /// `/api/v1/status`.
     pub async fn status(&self) -> anyhow::Result<serde_json::Value> {
         Ok(self.get("/api/v1/status").await?.1)

@@ -14,3 +14,4 @@ mod sandbox;
 mod sink_conformance;
 mod spine;
 mod streams;
+mod swap;

@@ -15,6 +15,13 @@ pub enum ApiError {
     /// Unknown route or entity (404, `NOT_FOUND`).
     #[error("{0}")]
     NotFound(String),
+    /// Missing or wrong credentials (401, `UNAUTHORIZED`).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A handler component or setting was refused (422,
+    /// `COMPONENT_REJECTED`); the running version continues.
+    #[error("{0}")]
+    Rejected(String),
     /// A dependency is down (503, `NOT_READY`).
     #[error("{0}")]
     Unavailable(String),
@@ -29,6 +36,8 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => ("BAD_REQUEST", StatusCode::BAD_REQUEST),
             Self::NotFound(_) => ("NOT_FOUND", StatusCode::NOT_FOUND),
+            Self::Unauthorized(_) => ("UNAUTHORIZED", StatusCode::UNAUTHORIZED),
+            Self::Rejected(_) => ("COMPONENT_REJECTED", StatusCode::UNPROCESSABLE_ENTITY),
             Self::Unavailable(_) => ("NOT_READY", StatusCode::SERVICE_UNAVAILABLE),
             Self::Internal(_) => ("INTERNAL_ERROR", StatusCode::INTERNAL_SERVER_ERROR),
         }

@@ -3,6 +3,7 @@
 //! Every response carries `X-Wraith-Block-Number` and `X-Wraith-Block-Hash`
 //! (the last committed block) so clients can judge finality themselves.
 
+pub mod admin;
 mod error;
 mod positions;
 mod system;
@@ -14,7 +15,7 @@ use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use sqlx::PgPool;
 
 pub use error::ApiError;
@@ -31,11 +32,27 @@ pub struct ApiState {
     pub status: Arc<Status>,
     /// API settings.
     pub config: ApiConfig,
+    /// Admin routes (None: disabled, they answer 404).
+    pub admin: Option<Arc<admin::AdminState>>,
+    /// Largest admin request body (a component), in bytes.
+    pub max_component_bytes: usize,
 }
 
 /// The API routes.
 pub fn router(state: ApiState) -> Router {
+    let admin_routes = Router::new()
+        .route("/admin/handlers", get(admin::list))
+        .route("/admin/handlers/{name}", post(admin::swap))
+        .route("/admin/reload", post(admin::reload))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.max_component_bytes,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            admin::authorize,
+        ));
     Router::new()
+        .merge(admin_routes)
         .route("/api/v1/status", get(system::status))
         .route("/api/v1/positions", get(positions::list))
         .route("/api/v1/positions/{address}", get(positions::one))

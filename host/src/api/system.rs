@@ -27,6 +27,7 @@ pub(crate) async fn status(State(state): State<ApiState>) -> Json<Value> {
                 "start_block": h.start_block,
                 "error": h.error,
                 "unbound_contracts": h.unbound_contracts,
+                "swaps": s.swaps.get(name).cloned().unwrap_or_default(),
             })
         })
         .collect();
@@ -51,6 +52,7 @@ pub(crate) async fn status(State(state): State<ApiState>) -> Json<Value> {
             "failures": k.failures,
             "last_error": k.last_error,
         })).collect::<Vec<_>>(),
+        "reload": s.reload,
         "uptime_secs": state.status.uptime_secs(),
         "version": env!("CARGO_PKG_VERSION"),
     }))

@@ -101,7 +101,7 @@ enum Attempt {
 /// The HTTP JSON-RPC client.
 #[derive(Debug)]
 pub struct Rpc {
-    endpoints: Vec<(String, RpcClient)>,
+    endpoints: arc_swap::ArcSwap<Vec<(String, RpcClient)>>,
     active: AtomicUsize,
     timeout: Duration,
     retry_initial: Duration,
@@ -109,21 +109,26 @@ pub struct Rpc {
     status: Arc<Status>,
 }
 
+fn clients(urls: &[String]) -> ChainResult<Vec<(String, RpcClient)>> {
+    if urls.is_empty() {
+        return Err(ChainError::Config("no HTTP RPC endpoint".to_owned()));
+    }
+    urls.iter()
+        .map(|u| {
+            let url = u
+                .parse()
+                .map_err(|e| ChainError::Config(format!("{u}: {e}")))?;
+            Ok((u.clone(), ClientBuilder::default().http(url)))
+        })
+        .collect()
+}
+
 impl Rpc {
     /// Clients for the configured HTTP endpoints.
     pub fn new(config: &ChainConfig, status: Arc<Status>) -> ChainResult<Self> {
-        let endpoints = config
-            .rpc_http
-            .iter()
-            .map(|u| {
-                let url = u
-                    .parse()
-                    .map_err(|e| ChainError::Config(format!("{u}: {e}")))?;
-                Ok((u.clone(), ClientBuilder::default().http(url)))
-            })
-            .collect::<ChainResult<Vec<_>>>()?;
+        let endpoints = clients(&config.rpc_http)?;
         Ok(Self {
-            endpoints,
+            endpoints: arc_swap::ArcSwap::from_pointee(endpoints),
             active: AtomicUsize::new(0),
             timeout: Duration::from_millis(config.request_timeout_ms),
             retry_initial: Duration::from_millis(config.retry_initial_ms),
@@ -132,17 +137,30 @@ impl Rpc {
         })
     }
 
-    fn client(&self) -> (usize, &str, &RpcClient) {
-        let i = self.active.load(Ordering::Relaxed) % self.endpoints.len();
-        let (url, c) = &self.endpoints[i];
-        (i, url, c)
+    /// Replace the HTTP endpoints (a live configuration reload); calls in
+    /// flight finish on the old ones.
+    pub fn set_endpoints(&self, urls: &[String]) -> ChainResult<()> {
+        let endpoints = clients(urls)?;
+        self.endpoints.store(Arc::new(endpoints));
+        self.active.store(0, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn client(&self) -> Result<(usize, String, RpcClient), Attempt> {
+        let endpoints = self.endpoints.load();
+        let i = self.active.load(Ordering::Relaxed) % endpoints.len().max(1);
+        endpoints
+            .get(i)
+            .map(|(url, c)| (i, url.clone(), c.clone()))
+            .ok_or_else(|| Attempt::Transport("no HTTP RPC endpoint is configured".to_owned()))
     }
 
     fn failover(&self, from: usize) {
-        if self.endpoints.len() > 1 {
+        let n = self.endpoints.load().len();
+        if n > 1 {
             let _ = self.active.compare_exchange(
                 from,
-                (from + 1) % self.endpoints.len(),
+                (from + 1) % n,
                 Ordering::Relaxed,
                 Ordering::Relaxed,
             );
@@ -163,7 +181,7 @@ impl Rpc {
         method: &'static str,
         params: &P,
     ) -> Result<R, Attempt> {
-        let (i, url, client) = self.client();
+        let (i, url, client) = self.client()?;
         let call = client.request::<P, R>(method, params.clone());
         match tokio::time::timeout(self.timeout, call).await {
             Err(_) => {
@@ -174,7 +192,7 @@ impl Rpc {
                 )))
             }
             Ok(Ok(r)) => Ok(r),
-            Ok(Err(e)) => Err(classify(method, url, e, || self.failover(i))),
+            Ok(Err(e)) => Err(classify(method, &url, e, || self.failover(i))),
         }
     }
 
@@ -277,7 +295,7 @@ impl Rpc {
         if params.len() == 1 {
             return self.attempt(method, &params[0]).await.map(|r| vec![r]);
         }
-        let (i, url, client) = self.client();
+        let (i, url, client) = self.client()?;
         let mut batch = client.new_batch();
         let mut waiters = Vec::with_capacity(params.len());
         for p in params {
@@ -302,7 +320,7 @@ impl Rpc {
                 )))
             }
             Ok(Ok(r)) => Ok(r),
-            Ok(Err(e)) => Err(classify(method, url, e, || self.failover(i))),
+            Ok(Err(e)) => Err(classify(method, &url, e, || self.failover(i))),
         }
     }
 

@@ -87,6 +87,8 @@ pub struct Config {
     pub log: LogConfig,
     /// Stream sinks fed from the outbox.
     pub streams: StreamsConfig,
+    /// Hot swap, the admin API and live reload.
+    pub admin: AdminConfig,
     /// Handler components and the contracts they are bound to.
     pub handlers: Vec<HandlerConfig>,
 }
@@ -495,6 +497,38 @@ impl SinkConfig {
             SinkType::Jetstream => "jetstream",
             SinkType::Webhook => "webhook",
             SinkType::Iggy => "iggy",
+        }
+    }
+}
+
+/// `[admin]`: hot swap of handler components, the admin API and live
+/// configuration reload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminConfig {
+    /// Environment variable holding the bearer token of `/admin/*`; the
+    /// admin routes answer 404 when the variable is unset or empty.
+    pub token_env: String,
+    /// Largest component `POST /admin/handlers/{name}` accepts, in bytes.
+    pub max_component_bytes: usize,
+    /// Watch every handler's component file and swap (mode `continue`) when
+    /// its content changes.
+    pub watch_components: bool,
+    /// Watch the configuration file and reload it when it changes (SIGHUP
+    /// always reloads).
+    pub watch_config: bool,
+    /// How often watched files are checked, in milliseconds.
+    pub watch_interval_ms: u64,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        Self {
+            token_env: "WRAITH_ADMIN_TOKEN".to_owned(),
+            max_component_bytes: 64 << 20,
+            watch_components: true,
+            watch_config: true,
+            watch_interval_ms: 1000,
         }
     }
 }

@@ -23,7 +23,30 @@ impl Config {
         self.validate_api()?;
         self.validate_log()?;
         self.validate_streams()?;
+        self.validate_admin()?;
         self.validate_handlers()
+    }
+
+    fn validate_admin(&self) -> ConfigResult<()> {
+        let a = &self.admin;
+        if a.token_env.is_empty() {
+            return Err(ConfigError::key(
+                "admin.token_env",
+                "must name an environment variable",
+            ));
+        }
+        in_range(
+            "admin.max_component_bytes",
+            a.max_component_bytes as u64,
+            1 << 10,
+            1 << 30,
+        )?;
+        in_range(
+            "admin.watch_interval_ms",
+            a.watch_interval_ms,
+            50,
+            3_600_000,
+        )
     }
 
     fn validate_chain(&self) -> ConfigResult<()> {

@@ -16,6 +16,7 @@ pub mod cache;
 pub mod registry;
 pub mod router;
 pub mod state;
+pub mod swap;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -35,6 +36,7 @@ use crate::status::{HandlerFailure, Status};
 pub use registry::{HandlerRegistry, HandlerSlot};
 pub use router::Router;
 pub use state::{DbReader, EventMeta, HandlerBatch};
+pub use swap::{HandlerManager, SwapCommand, SwapError, SwapMode, SwapReport, SwapSource};
 
 /// A pipeline error that stops the pipeline.
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +105,8 @@ pub struct Pipeline {
     progress: BTreeMap<String, Progress>,
     committed: broadcast::Sender<Committed>,
     cache: Arc<cache::RowCache>,
+    /// The last committed tip (None before the first event of this run).
+    tip: Option<BlockHeader>,
 }
 
 impl Pipeline {
@@ -142,6 +146,7 @@ impl Pipeline {
             progress,
             committed,
             cache,
+            tip: None,
         };
         pipeline.publish_status(None);
         Ok(pipeline)
@@ -150,6 +155,12 @@ impl Pipeline {
     /// Subscribe to commits (for the WebSocket gateway and tests).
     pub fn subscribe(&self) -> broadcast::Receiver<Committed> {
         self.committed.subscribe()
+    }
+
+    /// The commit broadcaster (to subscribe later, after the pipeline has
+    /// moved into its task).
+    pub fn committed_sender(&self) -> broadcast::Sender<Committed> {
+        self.committed.clone()
     }
 
     /// The block the follower must continue after: the lowest checkpoint of
@@ -170,12 +181,31 @@ impl Pipeline {
             .flatten()
     }
 
-    /// Consume chain events until the channel closes.
-    pub async fn run(mut self, mut events: mpsc::Receiver<ChainEvent>) -> PipelineResult<()> {
-        while let Some(event) = events.recv().await {
-            self.process_with_retry(&event).await?;
+    /// Consume chain events until the channel closes, applying handler
+    /// swaps from `swaps` between two events.
+    pub async fn run(
+        mut self,
+        mut events: mpsc::Receiver<ChainEvent>,
+        mut swaps: Option<mpsc::Receiver<SwapCommand>>,
+    ) -> PipelineResult<()> {
+        loop {
+            tokio::select! {
+                biased;
+                command = async {
+                    match swaps.as_mut() {
+                        Some(rx) => rx.recv().await,
+                        None => std::future::pending().await,
+                    }
+                } => match command {
+                    Some(c) => self.handle_swap(c).await,
+                    None => swaps = None,
+                },
+                event = events.recv() => match event {
+                    Some(event) => self.process_with_retry(&event).await?,
+                    None => return Ok(()),
+                },
+            }
         }
-        Ok(())
     }
 
     /// Process one event, retrying database failures with backoff.
@@ -394,6 +424,9 @@ impl Pipeline {
             "batch committed"
         );
         self.progress = progress;
+        if let Some(t) = tip {
+            self.tip = Some(t);
+        }
         if let Some(fork) = event.fork() {
             match self.sink.refresh_aggregates(fork.timestamp).await {
                 Ok(0) => {}
@@ -424,7 +457,10 @@ impl Pipeline {
 
     /// Run each job's handler on a blocking thread, reading through the
     /// open transaction `shared`.
-    #[expect(clippy::too_many_arguments, reason = "the parts of one batch, passed apart so a replay can substitute its own")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the parts of one batch, passed apart so a replay can substitute its own"
+    )]
     fn spawn_jobs(
         &self,
         slots: &[Arc<HandlerSlot>],

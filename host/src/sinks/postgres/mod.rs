@@ -712,7 +712,8 @@ async fn write_failures(conn: &mut PgConnection, failures: &[FailureRecord]) -> 
     Ok(())
 }
 
-async fn write_checkpoints(
+/// Upsert handler checkpoints.
+pub async fn write_checkpoints(
     conn: &mut PgConnection,
     chain_id: u64,
     cps: &[Checkpoint],
