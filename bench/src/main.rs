@@ -9,6 +9,9 @@
 //!   head in one transaction.
 //! * `jetstream` — outbox → NATS JetStream throughput through the real
 //!   publisher.
+//! * `swap` — hot swaps of the ghost-core component while blocks stream in:
+//!   the time the pipeline holds between two batches to apply a swap
+//!   (p50/p99), in `continue` and in `reindex` mode.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -168,6 +171,9 @@ struct Bench {
     pipeline: Pipeline,
     pool: sqlx::PgPool,
     _db: TestDb,
+    registry: Arc<HandlerRegistry>,
+    status: Arc<Status>,
+    handler: HandlerConfig,
 }
 
 async fn setup(reorg_window: u64) -> anyhow::Result<Bench> {
@@ -213,11 +219,14 @@ async fn setup(reorg_window: u64) -> anyhow::Result<Bench> {
         row_cache_rows: 1_000_000,
     };
     let status = Arc::new(Status::new(31337));
-    let pipeline = Pipeline::new(settings, sink, registry, router, status).await?;
+    let pipeline = Pipeline::new(settings, sink, registry.clone(), router, status.clone()).await?;
     Ok(Bench {
         pipeline,
         pool,
         _db: db,
+        registry,
+        status,
+        handler,
     })
 }
 
@@ -226,6 +235,7 @@ async fn ingest(cli: &Cli) -> anyhow::Result<serde_json::Value> {
         mut pipeline,
         pool,
         _db,
+        ..
     } = setup(64).await?;
     let blocks = generate(cli.logs, cli.logs_per_block);
     let head = blocks.last().map_or(0, |b| b.header.number) + 10_000;
@@ -279,6 +289,7 @@ async fn reorg64() -> anyhow::Result<serde_json::Value> {
         mut pipeline,
         pool,
         _db,
+        ..
     } = setup(DEPTH).await?;
     let per_block = 20;
     let blocks = generate(200 * per_block, per_block);
@@ -416,6 +427,98 @@ async fn jetstream() -> anyhow::Result<serde_json::Value> {
     }))
 }
 
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// Hot swaps under a stream of blocks: 20 swaps in `continue` mode and 5
+/// in `reindex` mode (each replays the whole history from the raw-log
+/// archive) while a feeder sends a 10-block event every 20 ms.
+async fn swap_pause() -> anyhow::Result<serde_json::Value> {
+    use wraith_host::pipeline::{HandlerManager, SwapMode, SwapSource};
+    let Bench {
+        pipeline,
+        pool,
+        _db,
+        registry,
+        status,
+        handler,
+    } = setup(64).await?;
+    let base = std::fs::read(&handler.component)?;
+    let (manager, swaps) = HandlerManager::new(registry, pool.clone(), status, vec![handler]);
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let task = tokio::spawn(pipeline.run(rx, Some(swaps)));
+    let per_block = 20;
+    let blocks = generate(60_000, per_block);
+    let total_logs = blocks.iter().map(|b| b.logs.len()).sum::<usize>();
+    let head = blocks.last().map_or(0, |b| b.header.number);
+    let feeder = tokio::spawn(async move {
+        for chunk in blocks.chunks(10) {
+            let e = ChainEvent::Committed {
+                blocks: chunk.to_vec(),
+                head,
+            };
+            if tx.send(e).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut cont = Vec::new();
+    let mut reindex = Vec::new();
+    let mut replayed = Vec::new();
+    for i in 0..25 {
+        let mode = if i < 20 {
+            SwapMode::Continue
+        } else {
+            SwapMode::Reindex
+        };
+        let bytes = wraith_tests::relabel(&base, &format!("bench-{i}"));
+        let r = manager
+            .swap("ghost-core", Some(bytes), mode, SwapSource::Admin)
+            .await
+            .map_err(|e| anyhow::anyhow!("swap {i}: {e}"))?;
+        anyhow::ensure!(!r.unchanged, "swap {i} changed nothing");
+        if mode == SwapMode::Continue {
+            cont.push(r.pause_ms);
+        } else {
+            reindex.push(r.pause_ms);
+            replayed.push(r.replayed_blocks);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    feeder.await?;
+    drop(manager);
+    task.await??;
+    let history: i64 = sqlx::query_scalar("SELECT count(*) FROM position_events")
+        .fetch_one(&pool)
+        .await?;
+    anyhow::ensure!(
+        history as usize == total_logs,
+        "expected {total_logs} history rows after the swaps, found {history}"
+    );
+    cont.sort_by(f64::total_cmp);
+    reindex.sort_by(f64::total_cmp);
+    Ok(json!({
+        "scenario": "swap",
+        "what": "hot swaps of ghost-core while 10-block events (200 logs) arrive every 20 ms; pause = time the pipeline holds between two batches to apply the swap (compilation and validation happen before, off the hot path)",
+        "continue_swaps": cont.len(),
+        "continue_pause_ms_p50": percentile(&cont, 0.5),
+        "continue_pause_ms_p99": percentile(&cont, 0.99),
+        "reindex_swaps": reindex.len(),
+        "reindex_pause_ms_p50": percentile(&reindex, 0.5),
+        "reindex_pause_ms_p99": percentile(&reindex, 0.99),
+        "reindex_replayed_blocks": replayed,
+        "logs": total_logs,
+        "target_pause_ms": 100,
+    }))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -467,6 +570,30 @@ async fn main() -> anyhow::Result<()> {
         cli.out.join("jetstream.json"),
         serde_json::to_string_pretty(&r)?,
     )?;
+    let r = swap_pause().await.context("swap scenario")?;
+    println!(
+        "swap: continue pause p50 {:.2} ms, p99 {:.2} ms ({} swaps); reindex pause p50 {:.1} ms, p99 {:.1} ms ({} swaps replaying {} blocks)",
+        r["continue_pause_ms_p50"].as_f64().unwrap_or(0.0),
+        r["continue_pause_ms_p99"].as_f64().unwrap_or(0.0),
+        r["continue_swaps"],
+        r["reindex_pause_ms_p50"].as_f64().unwrap_or(0.0),
+        r["reindex_pause_ms_p99"].as_f64().unwrap_or(0.0),
+        r["reindex_swaps"],
+        r["reindex_replayed_blocks"]
+    );
+    rows.push(format!(
+        "| swap | continue-mode swap pause p50 / p99 ms ({} swaps under load) | {:.2} / {:.2} |",
+        r["continue_swaps"],
+        r["continue_pause_ms_p50"].as_f64().unwrap_or(0.0),
+        r["continue_pause_ms_p99"].as_f64().unwrap_or(0.0)
+    ));
+    rows.push(format!(
+        "| swap | reindex-mode swap pause p50 / p99 ms (replays {:?} blocks) | {:.1} / {:.1} |",
+        r["reindex_replayed_blocks"],
+        r["reindex_pause_ms_p50"].as_f64().unwrap_or(0.0),
+        r["reindex_pause_ms_p99"].as_f64().unwrap_or(0.0)
+    ));
+    std::fs::write(cli.out.join("swap.json"), serde_json::to_string_pretty(&r)?)?;
     let md = format!(
         "# wraith benchmark results\n\nMachine: {} cores. Command: `make bench`.\n\n| scenario | figure | value |\n|---|---|---|\n{}\n",
         std::thread::available_parallelism().map_or(0, |n| n.get()),

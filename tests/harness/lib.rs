@@ -57,3 +57,29 @@ pub fn free_port() -> anyhow::Result<u16> {
     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(l.local_addr()?.port())
 }
+
+/// A component's `bytes` with a custom section appended: the same
+/// behaviour under a new content hash, i.e. a new version as far as the
+/// host can tell (for hot-swap tests and benchmarks).
+pub fn relabel(bytes: &[u8], label: &str) -> Vec<u8> {
+    fn leb(mut n: usize, out: &mut Vec<u8>) {
+        loop {
+            let b = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(b);
+                return;
+            }
+            out.push(b | 0x80);
+        }
+    }
+    let mut content = Vec::new();
+    leb("wraith-test".len(), &mut content);
+    content.extend_from_slice(b"wraith-test");
+    content.extend_from_slice(label.as_bytes());
+    let mut out = bytes.to_vec();
+    out.push(0);
+    leb(content.len(), &mut out);
+    out.extend_from_slice(&content);
+    out
+}

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 use wraith_tests::ghostnet::{self, Rng};
-use wraith_tests::{Anvil, Host, HostOptions, TestDb, paths, wait_until};
+use wraith_tests::{Anvil, Host, HostOptions, TestDb, paths, relabel, wait_until};
 
 use crate::common;
 
@@ -24,31 +24,6 @@ fn v1() -> Vec<u8> {
 
 fn fixture(file: &str) -> Vec<u8> {
     std::fs::read(paths::repo_root().join("tests/fixtures/dist").join(file)).unwrap()
-}
-
-/// `bytes` with a custom section appended: the same behaviour under a new
-/// content hash (a new version as far as the host can tell).
-fn relabel(bytes: &[u8], label: &str) -> Vec<u8> {
-    fn leb(mut n: usize, out: &mut Vec<u8>) {
-        loop {
-            let b = (n & 0x7f) as u8;
-            n >>= 7;
-            if n == 0 {
-                out.push(b);
-                return;
-            }
-            out.push(b | 0x80);
-        }
-    }
-    let mut content = Vec::new();
-    leb("wraith-test".len(), &mut content);
-    content.extend_from_slice(b"wraith-test");
-    content.extend_from_slice(label.as_bytes());
-    let mut out = bytes.to_vec();
-    out.push(0);
-    leb(content.len(), &mut out);
-    out.extend_from_slice(&content);
-    out
 }
 
 fn ghost_core(status: &serde_json::Value) -> serde_json::Value {
