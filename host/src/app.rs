@@ -9,6 +9,7 @@ use arc_swap::ArcSwap;
 use tokio::sync::{mpsc, watch};
 
 use crate::api::admin::AdminState;
+use crate::api::ws::WsHub;
 use crate::api::{self, ApiState};
 use crate::chain::{
     BlockHeader, BlockWindow, ChainError, ChainFollower, FollowerSettings, Rpc, spawn_head_watcher,
@@ -208,6 +209,7 @@ impl App {
                 }
             }
         });
+        let committed = pipeline.committed_sender();
         let mut pipeline_task = tokio::spawn(pipeline.run(rx, Some(swaps)));
         let reloader = Arc::new(Reloader::new(
             self.config_path.clone().unwrap_or_default(),
@@ -246,16 +248,28 @@ impl App {
                 .await
                 .with_context(|| format!("binding api.listen {listen}"))?;
             tracing::info!(%listen, "api listening");
+            let ws = if cfg.websocket.enabled {
+                let hub = WsHub::new(pool.clone(), cfg.websocket.clone()).await?;
+                aux.push(tokio::spawn(hub.clone().run(committed.subscribe())));
+                Some(hub)
+            } else {
+                None
+            };
             let app = api::router(ApiState {
                 pool: pool.clone(),
                 status: status.clone(),
                 config: cfg.api.clone(),
                 admin,
                 max_component_bytes: cfg.admin.max_component_bytes,
+                ws,
             });
-            Some(tokio::spawn(
-                async move { axum::serve(listener, app).await },
-            ))
+            Some(tokio::spawn(async move {
+                axum::serve(
+                    listener,
+                    app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+                )
+                .await
+            }))
         } else {
             None
         };

@@ -15,3 +15,4 @@ mod sink_conformance;
 mod spine;
 mod streams;
 mod swap;
+mod websocket;

@@ -22,6 +22,15 @@ pub enum ApiError {
     /// `COMPONENT_REJECTED`); the running version continues.
     #[error("{0}")]
     Rejected(String),
+    /// Too many requests or connections (429, `RATE_LIMITED`, with a
+    /// `Retry-After` header).
+    #[error("{message}")]
+    RateLimited {
+        /// What limit was hit.
+        message: String,
+        /// When to retry.
+        retry_after_secs: u64,
+    },
     /// A dependency is down (503, `NOT_READY`).
     #[error("{0}")]
     Unavailable(String),
@@ -38,6 +47,7 @@ impl ApiError {
             Self::NotFound(_) => ("NOT_FOUND", StatusCode::NOT_FOUND),
             Self::Unauthorized(_) => ("UNAUTHORIZED", StatusCode::UNAUTHORIZED),
             Self::Rejected(_) => ("COMPONENT_REJECTED", StatusCode::UNPROCESSABLE_ENTITY),
+            Self::RateLimited { .. } => ("RATE_LIMITED", StatusCode::TOO_MANY_REQUESTS),
             Self::Unavailable(_) => ("NOT_READY", StatusCode::SERVICE_UNAVAILABLE),
             Self::Internal(_) => ("INTERNAL_ERROR", StatusCode::INTERNAL_SERVER_ERROR),
         }
@@ -60,11 +70,24 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        (
-            status,
-            Json(serde_json::json!({ "error": { "code": code, "message": message } })),
-        )
-            .into_response()
+        let mut error = serde_json::json!({ "code": code, "message": message });
+        let retry = match &self {
+            Self::RateLimited {
+                retry_after_secs, ..
+            } => {
+                error["retry_after_secs"] = serde_json::json!(retry_after_secs);
+                Some(*retry_after_secs)
+            }
+            _ => None,
+        };
+        let mut response = (status, Json(serde_json::json!({ "error": error }))).into_response();
+        if let Some(v) = retry.and_then(|s| axum::http::HeaderValue::from_str(&s.to_string()).ok())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, v);
+        }
+        response
     }
 }
 

@@ -7,6 +7,7 @@ pub mod admin;
 mod error;
 mod positions;
 mod system;
+pub mod ws;
 
 use std::sync::Arc;
 
@@ -36,6 +37,8 @@ pub struct ApiState {
     pub admin: Option<Arc<admin::AdminState>>,
     /// Largest admin request body (a component), in bytes.
     pub max_component_bytes: usize,
+    /// The WebSocket gateway (None: disabled, `/ws` answers 404).
+    pub ws: Option<Arc<ws::WsHub>>,
 }
 
 /// The API routes.
@@ -56,6 +59,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/status", get(system::status))
         .route("/api/v1/positions", get(positions::list))
         .route("/api/v1/positions/{address}", get(positions::one))
+        .route("/ws", get(ws::upgrade))
         .route("/health/live", get(system::live))
         .route("/health/ready", get(system::ready))
         .fallback(system::not_found)

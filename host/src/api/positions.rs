@@ -51,14 +51,21 @@ pub(crate) async fn one(
     Path(address): Path<String>,
 ) -> Result<Json<Option<Position>>, ApiError> {
     let addr = parse_address(&address)?;
+    Ok(Json(fetch_one(&state.pool, &addr).await?))
+}
+
+/// The position of the 20-byte `addr` (None: none, or extracted).
+pub(crate) async fn fetch_one(
+    pool: &sqlx::PgPool,
+    addr: &[u8],
+) -> Result<Option<Position>, sqlx::Error> {
     let sql = format!(
         "SELECT {COLUMNS} FROM positions_current WHERE user_address = $1 AND NOT is_extracted"
     );
-    let row: Option<Position> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(addr)
-        .fetch_optional(&state.pool)
-        .await?;
-    Ok(Json(row))
+        .fetch_optional(pool)
+        .await
 }
 
 fn parse_u64(params: &HashMap<String, String>, key: &str) -> Result<Option<u64>, ApiError> {

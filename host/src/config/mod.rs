@@ -89,6 +89,8 @@ pub struct Config {
     pub streams: StreamsConfig,
     /// Hot swap, the admin API and live reload.
     pub admin: AdminConfig,
+    /// The WebSocket gateway.
+    pub websocket: WebSocketConfig,
     /// Handler components and the contracts they are bound to.
     pub handlers: Vec<HandlerConfig>,
 }
@@ -529,6 +531,41 @@ impl Default for AdminConfig {
             watch_components: true,
             watch_config: true,
             watch_interval_ms: 1000,
+        }
+    }
+}
+
+/// `[websocket]`: the WebSocket gateway at `/ws`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebSocketConfig {
+    /// Serve `/ws`.
+    pub enabled: bool,
+    /// Open connections allowed per client IP.
+    pub max_connections_per_ip: usize,
+    /// Messages queued for one client; a client that falls this far behind
+    /// is disconnected with a reason (memory never grows without bound).
+    pub send_queue: usize,
+    /// Seconds between server pings; a peer silent for two intervals is
+    /// disconnected.
+    pub heartbeat_secs: u64,
+    /// Largest gap `RECONNECT` answers with `REPLAY`; beyond it the answer
+    /// is `FULL_SYNC` (refetch over REST).
+    pub replay_limit: i64,
+    /// `SCAN_WARNING` is sent this many seconds (chain time) before a
+    /// level's next scan.
+    pub scan_warning_secs: u64,
+}
+
+impl Default for WebSocketConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            max_connections_per_ip: 5,
+            send_queue: 1024,
+            heartbeat_secs: 30,
+            replay_limit: 1000,
+            scan_warning_secs: 60,
         }
     }
 }

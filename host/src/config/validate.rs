@@ -24,7 +24,32 @@ impl Config {
         self.validate_log()?;
         self.validate_streams()?;
         self.validate_admin()?;
+        self.validate_websocket()?;
         self.validate_handlers()
+    }
+
+    fn validate_websocket(&self) -> ConfigResult<()> {
+        let w = &self.websocket;
+        in_range(
+            "websocket.max_connections_per_ip",
+            w.max_connections_per_ip as u64,
+            1,
+            100_000,
+        )?;
+        in_range("websocket.send_queue", w.send_queue as u64, 1, 1_000_000)?;
+        in_range("websocket.heartbeat_secs", w.heartbeat_secs, 1, 3600)?;
+        in_range(
+            "websocket.replay_limit",
+            u64::try_from(w.replay_limit).unwrap_or(0),
+            1,
+            100_000,
+        )?;
+        in_range(
+            "websocket.scan_warning_secs",
+            w.scan_warning_secs,
+            1,
+            86_400,
+        )
     }
 
     fn validate_admin(&self) -> ConfigResult<()> {
