@@ -44,6 +44,7 @@ pub mod app;
 pub mod chain;
 pub mod cli;
 pub mod config;
+pub mod metrics;
 pub mod pipeline;
 pub mod reload;
 pub mod runtime;

@@ -11,6 +11,7 @@ pub mod ghostnet;
 pub mod ghostnet_suite;
 pub mod host;
 pub mod paths;
+pub mod proxy;
 
 use std::future::Future;
 use std::time::{Duration, Instant};

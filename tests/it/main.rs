@@ -9,6 +9,7 @@ mod common;
 mod failures;
 mod ghostnet_arcade;
 mod ghostnet_core;
+mod operations;
 mod reorg;
 mod sandbox;
 mod sink_conformance;

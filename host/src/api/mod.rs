@@ -60,12 +60,32 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/positions", get(positions::list))
         .route("/api/v1/positions/{address}", get(positions::one))
         .route("/ws", get(ws::upgrade))
+        .route("/metrics", get(system::metrics))
         .route("/health/live", get(system::live))
         .route("/health/ready", get(system::ready))
         .fallback(system::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), block_headers))
+        .layer(middleware::from_fn(observe))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Record the latency of every request by route template and status.
+async fn observe(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    crate::metrics::metrics()
+        .api_latency
+        .get_or_create(&crate::metrics::RouteLabels {
+            route,
+            status: response.status().as_u16(),
+        })
+        .observe(started.elapsed().as_secs_f64());
+    response
 }
 
 async fn block_headers(State(state): State<ApiState>, request: Request, next: Next) -> Response {

@@ -58,6 +58,19 @@ pub(crate) async fn status(State(state): State<ApiState>) -> Json<Value> {
     }))
 }
 
+/// `GET /metrics`: Prometheus / OpenMetrics text.
+pub(crate) async fn metrics(State(state): State<ApiState>) -> Result<impl IntoResponse, ApiError> {
+    let body = crate::metrics::render(&state.status, state.ws.as_ref().map(|w| w.clients()))
+        .map_err(|e| ApiError::Internal(format!("encoding metrics: {e}")))?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        body,
+    ))
+}
+
 /// `GET /health/live`: the process is up.
 pub(crate) async fn live(State(state): State<ApiState>) -> Json<Value> {
     Json(
@@ -65,8 +78,9 @@ pub(crate) async fn live(State(state): State<ApiState>) -> Json<Value> {
     )
 }
 
-/// `GET /health/ready`: database reachable, RPC answering, no fatal
-/// condition, and lag within `api.ready_max_lag`. 503 otherwise.
+/// `GET /health/ready`: database reachable, RPC answering, every stream
+/// sink's last round succeeded, no fatal condition, and lag within
+/// `api.ready_max_lag`. 503 otherwise.
 pub(crate) async fn ready(State(state): State<ApiState>) -> impl IntoResponse {
     let started = std::time::Instant::now();
     let db = tokio::time::timeout(
@@ -84,13 +98,26 @@ pub(crate) async fn ready(State(state): State<ApiState>) -> impl IntoResponse {
     let lag = s.head.map(|h| h.saturating_sub(s.indexed.unwrap_or(0)));
     let lag_ok = lag.is_some_and(|l| l <= state.config.ready_max_lag);
     let rpc_ok = s.rpc_ok && s.head.is_some();
-    let ok = db_ok && rpc_ok && lag_ok && s.fatal.is_none();
+    // A sink is ready unless its last publishing round failed.
+    let sinks: serde_json::Map<String, Value> = s
+        .sinks
+        .iter()
+        .map(|(name, k)| {
+            (
+                name.clone(),
+                json!({ "ok": k.last_error.is_none(), "lag": k.lag, "error": k.last_error }),
+            )
+        })
+        .collect();
+    let sinks_ok = s.sinks.values().all(|k| k.last_error.is_none());
+    let ok = db_ok && rpc_ok && lag_ok && sinks_ok && s.fatal.is_none();
     let body = json!({
         "status": if ok { "ready" } else { "not_ready" },
         "checks": {
             "database": { "ok": db_ok, "latency_ms": db_ms, "error": db_error },
             "rpc": { "ok": rpc_ok, "error": s.rpc_error },
             "indexer": { "ok": lag_ok && s.fatal.is_none(), "last_block": s.indexed, "chain_head": s.head, "lag": lag, "max_lag": state.config.ready_max_lag, "fatal": s.fatal },
+            "sinks": sinks,
         }
     });
     let code = if ok {

@@ -181,6 +181,17 @@ impl Rpc {
         method: &'static str,
         params: &P,
     ) -> Result<R, Attempt> {
+        let started = std::time::Instant::now();
+        let r = self.attempt_once(method, params).await;
+        crate::metrics::rpc(method, started.elapsed().as_secs_f64(), r.is_ok());
+        r
+    }
+
+    async fn attempt_once<P: RpcSend + Clone, R: RpcRecv>(
+        &self,
+        method: &'static str,
+        params: &P,
+    ) -> Result<R, Attempt> {
         let (i, url, client) = self.client()?;
         let call = client.request::<P, R>(method, params.clone());
         match tokio::time::timeout(self.timeout, call).await {
@@ -262,7 +273,12 @@ impl Rpc {
         for chunk in params.chunks(BATCH) {
             let mut delay = self.retry_initial;
             loop {
-                match self.batch_once(method, chunk).await {
+                let started = std::time::Instant::now();
+                let result = self.batch_once(method, chunk).await;
+                if chunk.len() > 1 {
+                    crate::metrics::rpc(method, started.elapsed().as_secs_f64(), result.is_ok());
+                }
+                match result {
                     Ok(mut rs) => {
                         self.record(None);
                         out.append(&mut rs);

@@ -212,7 +212,15 @@ impl Pipeline {
     pub async fn process_with_retry(&mut self, event: &ChainEvent) -> PipelineResult<()> {
         let mut delay = self.settings.retry_initial;
         loop {
-            match self.process(event).await {
+            let blocks = event.committed_blocks();
+            let span = tracing::info_span!(
+                "batch",
+                first = blocks.first().map(|b| b.header.number),
+                last = blocks.last().map(|b| b.header.number),
+                fork = event.fork().map(|f| f.number),
+                logs = event.log_count()
+            );
+            match tracing::Instrument::instrument(self.process(event), span).await {
                 Ok(()) => {
                     self.status.update(|s| {
                         s.db_ok = true;
@@ -406,6 +414,16 @@ impl Pipeline {
         self.sink.apply(&mut tx, &batch).await?;
         let t3 = t0.elapsed();
         tx.commit().await.map_err(SinkError::from)?;
+        let m = crate::metrics::metrics();
+        m.db_commit.observe((t0.elapsed() - t2).as_secs_f64());
+        for f in &batch.failures {
+            m.handler_failures
+                .get_or_create(&crate::metrics::FailureLabels {
+                    handler: f.handler.clone(),
+                    action: f.action.to_owned(),
+                })
+                .inc();
+        }
         // Only now is the new state committed: update the row cache (the
         // revert's restorations first, then the batch's images).
         if let Some(images) = &revert_images {
@@ -440,6 +458,8 @@ impl Pipeline {
                 }
             }
             let depth = event.reverted_blocks().len() as u64;
+            crate::metrics::metrics().reorgs.inc();
+            crate::metrics::metrics().reorg_depth.observe(depth as f64);
             self.status.update(|s| {
                 s.reorgs += 1;
                 s.max_reorg_depth = s.max_reorg_depth.max(depth);
@@ -501,7 +521,16 @@ impl Pipeline {
             handles.push((
                 job.slot,
                 tokio::task::spawn_blocking(move || {
-                    run_handler(&engine, &slot, &job.events, &metas, new_batch)
+                    let _span = tracing::info_span!("handler", handler = %slot.info.name).entered();
+                    let started = std::time::Instant::now();
+                    let out = run_handler(&engine, &slot, &job.events, &metas, new_batch);
+                    crate::metrics::metrics()
+                        .handler_batch
+                        .get_or_create(&crate::metrics::HandlerLabel {
+                            handler: slot.info.name.clone(),
+                        })
+                        .observe(started.elapsed().as_secs_f64());
+                    out
                 }),
             ));
         }

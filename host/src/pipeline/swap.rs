@@ -291,6 +291,12 @@ impl HandlerManager {
                     pause_ms: r.pause_ms,
                     replayed_blocks: r.replayed_blocks,
                 };
+                crate::metrics::metrics()
+                    .handler_swaps
+                    .get_or_create(&crate::metrics::HandlerLabel {
+                        handler: name.clone(),
+                    })
+                    .inc();
                 self.status.update(|s| {
                     let e = s.swaps.entry(name.clone()).or_default();
                     e.swaps += 1;

@@ -165,6 +165,12 @@ impl Publisher {
                 Err(e) => {
                     let msg = e.to_string();
                     tracing::warn!(sink = %self.settings.name, error = %msg, retry_in_ms = delay.as_millis() as u64, "publishing failed; retrying");
+                    crate::metrics::metrics()
+                        .sink_failures
+                        .get_or_create(&crate::metrics::SinkLabel {
+                            sink: self.settings.name.clone(),
+                        })
+                        .inc();
                     self.report(|s| {
                         s.failures += 1;
                         s.last_error = Some(msg);
