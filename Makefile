@@ -71,8 +71,17 @@ lint: ## rustfmt check, clippy (host and wasm handlers) with -D warnings
 test-unit: ## unit tests (no services)
 	$(CARGO) test --workspace --lib --bins
 
+.PHONY: browser
+browser: ## install Debian's chromium and chromium-driver (for the status page test) if missing
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; else \
+	  echo "installing chromium and chromium-driver from Debian (the status page test drives them)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver \
+	    || { $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver; }; \
+	fi
+
 .PHONY: test-integration
-test-integration: tools contracts handlers db ## integration tests (anvil, PostgreSQL, the real binary and components)
+test-integration: tools contracts handlers db browser ## integration tests (anvil, PostgreSQL, the real binary and components)
 	$(CARGO) build -p wraith-host
 	WRAITH_BIN=$(CARGO_TARGET_DIR)/debug/wraith $(CARGO) test -p wraith-tests --test it -- --test-threads 4
 

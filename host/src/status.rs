@@ -118,6 +118,39 @@ pub struct ReloadStatus {
     pub error: Option<String>,
 }
 
+/// A reorg the pipeline committed.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ReorgRecord {
+    /// The fork point (last block both chains share).
+    pub fork: u64,
+    /// Blocks reverted.
+    pub depth: u64,
+    /// Unix seconds.
+    pub at: u64,
+}
+
+/// A handler failure the pipeline recorded.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FailureEntry {
+    /// The handler.
+    pub handler: String,
+    /// `decode`, `handler`, `trap`, `deadline`, `output`.
+    pub kind: String,
+    /// `halted` or `skipped`.
+    pub action: String,
+    /// Block of the failing log.
+    pub block_number: u64,
+    /// Log index, if known.
+    pub log_index: Option<u32>,
+    /// The error.
+    pub error: String,
+    /// Unix seconds.
+    pub at: u64,
+}
+
+/// How many recent reorgs and failures the status keeps.
+pub const RECENT: usize = 20;
+
 /// Unix seconds now.
 pub fn unix_now() -> u64 {
     std::time::SystemTime::now()
@@ -159,6 +192,10 @@ pub struct StatusData {
     pub swaps: BTreeMap<String, SwapStatus>,
     /// The last configuration reload.
     pub reload: ReloadStatus,
+    /// The most recent reorgs (newest first, at most [`RECENT`]).
+    pub recent_reorgs: std::collections::VecDeque<ReorgRecord>,
+    /// The most recent handler failures (newest first, at most [`RECENT`]).
+    pub recent_failures: std::collections::VecDeque<FailureEntry>,
 }
 
 /// Shared status.

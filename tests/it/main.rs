@@ -14,6 +14,7 @@ mod reorg;
 mod sandbox;
 mod sink_conformance;
 mod spine;
+mod status_page;
 mod streams;
 mod swap;
 mod websocket;

@@ -59,6 +59,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/status", get(system::status))
         .route("/api/v1/positions", get(positions::list))
         .route("/api/v1/positions/{address}", get(positions::one))
+        .route("/", get(system::page))
         .route("/ws", get(ws::upgrade))
         .route("/metrics", get(system::metrics))
         .route("/health/live", get(system::live))

@@ -53,9 +53,18 @@ pub(crate) async fn status(State(state): State<ApiState>) -> Json<Value> {
             "last_error": k.last_error,
         })).collect::<Vec<_>>(),
         "reload": s.reload,
+        "recent_reorgs": s.recent_reorgs,
+        "recent_failures": s.recent_failures,
+        "ws_clients": state.ws.as_ref().map(|w| w.clients()),
         "uptime_secs": state.status.uptime_secs(),
         "version": env!("CARGO_PKG_VERSION"),
     }))
+}
+
+/// `GET /`: the live status page (one self-contained HTML file; it reads
+/// `/api/v1/status` and follows `/ws`).
+pub(crate) async fn page() -> axum::response::Html<&'static str> {
+    axum::response::Html(include_str!("status.html"))
 }
 
 /// `GET /metrics`: Prometheus / OpenMetrics text.

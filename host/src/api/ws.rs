@@ -22,8 +22,9 @@
 //! fromSequenceId, toSequenceId}`, `FULL_SYNC {fromSequenceId,
 //! toSequenceId, reason}`, `PONG`, `ERROR {code, message}`.
 //!
-//! Channels: `positions`, `scans`, `deaths`, `markets`, `arcade`, and
-//! `feed` (everything). The server pings every `websocket.heartbeat_secs`
+//! Channels: `positions`, `scans`, `deaths`, `markets`, `arcade`, `feed`
+//! (every outbox event), and `status` (`INDEXED {block, hash, revertedTo,
+//! logs}` after every commit, no sequence id). The server pings every `websocket.heartbeat_secs`
 //! and drops a peer silent for two intervals; a client whose queue
 //! (`websocket.send_queue`) fills, or that falls behind the hub, is closed
 //! with the reason (code 1008 / 1013) — memory never grows without bound.
@@ -49,7 +50,15 @@ use crate::pipeline::Committed;
 use crate::sinks::stream::OutboxRow;
 
 /// Channels a client may subscribe to.
-pub const CHANNELS: [&str; 6] = ["positions", "scans", "deaths", "markets", "arcade", "feed"];
+pub const CHANNELS: [&str; 7] = [
+    "positions",
+    "scans",
+    "deaths",
+    "markets",
+    "arcade",
+    "feed",
+    "status",
+];
 
 /// Close code for a policy violation (slow consumer, dead peer).
 const CLOSE_POLICY: u16 = 1008;
@@ -93,6 +102,8 @@ enum HubEvent {
     },
     /// A level's next scan is near.
     ScanWarning(Value),
+    /// A batch committed (channel `status`).
+    Indexed(Value),
 }
 
 /// The outbox tail shared by every connection.
@@ -179,11 +190,23 @@ impl WsHub {
         let mut warned: BTreeSet<(i16, i64)> = BTreeSet::new();
         loop {
             tokio::select! {
-                r = commits.recv() => {
-                    if matches!(r, Err(broadcast::error::RecvError::Closed)) {
+                r = commits.recv() => match r {
+                    Ok(c) => {
+                        if let Some(tip) = c.tip {
+                            let _ = self.events.send(Arc::new(HubEvent::Indexed(json!({
+                                "type": "INDEXED",
+                                "block": tip.number,
+                                "hash": tip.hash.to_string(),
+                                "revertedTo": c.reverted_to,
+                                "logs": c.logs,
+                            }))));
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Closed) => {
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
-                }
+                    Err(broadcast::error::RecvError::Lagged(_)) => {}
+                },
                 () = tokio::time::sleep(Duration::from_secs(1)) => {}
             }
             if let Err(e) = self.drain().await {
@@ -438,13 +461,20 @@ impl Conn {
                     vec![v.clone()]
                 }
             }
+            HubEvent::Indexed(v) => {
+                if replay || !self.channels.contains("status") {
+                    Vec::new()
+                } else {
+                    vec![v.clone()]
+                }
+            }
         }
     }
 
     async fn live(&mut self, event: &HubEvent) -> Result<(), End> {
         let id = match event {
             HubEvent::Data { id, .. } | HubEvent::Revert { id, .. } => Some(*id),
-            HubEvent::ScanWarning(_) => None,
+            HubEvent::ScanWarning(_) | HubEvent::Indexed(_) => None,
         };
         if let Some(id) = id {
             if id <= self.watermark {

@@ -416,6 +416,23 @@ impl Pipeline {
         tx.commit().await.map_err(SinkError::from)?;
         let m = crate::metrics::metrics();
         m.db_commit.observe((t0.elapsed() - t2).as_secs_f64());
+        if !batch.failures.is_empty() {
+            let now = crate::status::unix_now();
+            self.status.update(|s| {
+                for f in &batch.failures {
+                    s.recent_failures.push_front(crate::status::FailureEntry {
+                        handler: f.handler.clone(),
+                        kind: f.kind.to_owned(),
+                        action: f.action.to_owned(),
+                        block_number: f.block_number,
+                        log_index: f.log_index,
+                        error: f.error.clone(),
+                        at: now,
+                    });
+                }
+                s.recent_failures.truncate(crate::status::RECENT);
+            });
+        }
         for f in &batch.failures {
             m.handler_failures
                 .get_or_create(&crate::metrics::FailureLabels {
@@ -463,6 +480,12 @@ impl Pipeline {
             self.status.update(|s| {
                 s.reorgs += 1;
                 s.max_reorg_depth = s.max_reorg_depth.max(depth);
+                s.recent_reorgs.push_front(crate::status::ReorgRecord {
+                    fork: fork.number,
+                    depth,
+                    at: crate::status::unix_now(),
+                });
+                s.recent_reorgs.truncate(crate::status::RECENT);
             });
             tracing::info!(fork = fork.number, depth, "reorg committed");
         }
