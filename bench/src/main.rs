@@ -53,6 +53,16 @@ struct Cli {
     /// Logs per database transaction (backfill batch).
     #[arg(long, default_value_t = 10_000)]
     batch_logs: usize,
+    /// Run only these scenarios (comma-separated: ingest, reorg64,
+    /// jetstream, swap); default all.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+}
+
+impl Cli {
+    fn runs(&self, scenario: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|s| s == scenario)
+    }
 }
 
 const GHOST_CORE: Address = Address::repeat_byte(0x6c);
@@ -453,11 +463,19 @@ async fn swap_pause() -> anyhow::Result<serde_json::Value> {
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     let task = tokio::spawn(pipeline.run(rx, Some(swaps)));
     let per_block = 20;
-    let blocks = generate(60_000, per_block);
-    let total_logs = blocks.iter().map(|b| b.logs.len()).sum::<usize>();
+    let blocks = generate(200_000, per_block);
     let head = blocks.last().map_or(0, |b| b.header.number);
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = done.clone();
+    // Feed until the swaps are done (or the blocks run out); returns the
+    // logs sent.
     let feeder = tokio::spawn(async move {
+        let mut sent = 0usize;
         for chunk in blocks.chunks(10) {
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                break;
+            }
+            sent += chunk.iter().map(|b| b.logs.len()).sum::<usize>();
             let e = ChainEvent::Committed {
                 blocks: chunk.to_vec(),
                 head,
@@ -467,6 +485,7 @@ async fn swap_pause() -> anyhow::Result<serde_json::Value> {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        sent
     });
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut cont = Vec::new();
@@ -492,7 +511,8 @@ async fn swap_pause() -> anyhow::Result<serde_json::Value> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    feeder.await?;
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let total_logs = feeder.await?;
     drop(manager);
     task.await??;
     let history: i64 = sqlx::query_scalar("SELECT count(*) FROM position_events")
@@ -525,75 +545,83 @@ async fn main() -> anyhow::Result<()> {
     wraith_tests::init();
     std::fs::create_dir_all(&cli.out)?;
     let mut rows = Vec::new();
-    let r = ingest(&cli).await.context("ingest scenario")?;
-    println!(
-        "ingest: {} logs in {:.2} s = {} logs/s (target 50000)",
-        r["logs"],
-        r["seconds"].as_f64().unwrap_or(0.0),
-        r["logs_per_second"]
-    );
-    rows.push(format!(
-        "| ingest | logs/s ({} logs, {} per transaction) | {} |",
-        r["logs"], r["logs_per_transaction"], r["logs_per_second"]
-    ));
-    std::fs::write(
-        cli.out.join("ingest.json"),
-        serde_json::to_string_pretty(&r)?,
-    )?;
-    let r = reorg64().await.context("reorg64 scenario")?;
-    println!(
-        "reorg64: revert 64 blocks and re-apply 64 ({} logs) in {:.1} ms",
-        r["logs_reapplied"],
-        r["milliseconds"].as_f64().unwrap_or(0.0)
-    );
-    rows.push(format!(
-        "| reorg64 | ms to revert and re-apply a 64-block reorg ({} logs) | {:.1} |",
-        r["logs_reapplied"],
-        r["milliseconds"].as_f64().unwrap_or(0.0)
-    ));
-    std::fs::write(
-        cli.out.join("reorg64.json"),
-        serde_json::to_string_pretty(&r)?,
-    )?;
-    let r = jetstream().await.context("jetstream scenario")?;
-    println!(
-        "jetstream: {} messages in {:.2} s = {} messages/s",
-        r["messages"],
-        r["seconds"].as_f64().unwrap_or(0.0),
-        r["messages_per_second"]
-    );
-    rows.push(format!(
-        "| jetstream | outbox -> JetStream messages/s ({} messages) | {} |",
-        r["messages"], r["messages_per_second"]
-    ));
-    std::fs::write(
-        cli.out.join("jetstream.json"),
-        serde_json::to_string_pretty(&r)?,
-    )?;
-    let r = swap_pause().await.context("swap scenario")?;
-    println!(
-        "swap: continue pause p50 {:.2} ms, p99 {:.2} ms ({} swaps); reindex pause p50 {:.1} ms, p99 {:.1} ms ({} swaps replaying {} blocks)",
-        r["continue_pause_ms_p50"].as_f64().unwrap_or(0.0),
-        r["continue_pause_ms_p99"].as_f64().unwrap_or(0.0),
-        r["continue_swaps"],
-        r["reindex_pause_ms_p50"].as_f64().unwrap_or(0.0),
-        r["reindex_pause_ms_p99"].as_f64().unwrap_or(0.0),
-        r["reindex_swaps"],
-        r["reindex_replayed_blocks"]
-    );
-    rows.push(format!(
-        "| swap | continue-mode swap pause p50 / p99 ms ({} swaps under load) | {:.2} / {:.2} |",
-        r["continue_swaps"],
-        r["continue_pause_ms_p50"].as_f64().unwrap_or(0.0),
-        r["continue_pause_ms_p99"].as_f64().unwrap_or(0.0)
-    ));
-    rows.push(format!(
-        "| swap | reindex-mode swap pause p50 / p99 ms (replays {:?} blocks) | {:.1} / {:.1} |",
-        r["reindex_replayed_blocks"],
-        r["reindex_pause_ms_p50"].as_f64().unwrap_or(0.0),
-        r["reindex_pause_ms_p99"].as_f64().unwrap_or(0.0)
-    ));
-    std::fs::write(cli.out.join("swap.json"), serde_json::to_string_pretty(&r)?)?;
+    if cli.runs("ingest") {
+        let r = ingest(&cli).await.context("ingest scenario")?;
+        println!(
+            "ingest: {} logs in {:.2} s = {} logs/s (target 50000)",
+            r["logs"],
+            r["seconds"].as_f64().unwrap_or(0.0),
+            r["logs_per_second"]
+        );
+        rows.push(format!(
+            "| ingest | logs/s ({} logs, {} per transaction) | {} |",
+            r["logs"], r["logs_per_transaction"], r["logs_per_second"]
+        ));
+        std::fs::write(
+            cli.out.join("ingest.json"),
+            serde_json::to_string_pretty(&r)?,
+        )?;
+    }
+    if cli.runs("reorg64") {
+        let r = reorg64().await.context("reorg64 scenario")?;
+        println!(
+            "reorg64: revert 64 blocks and re-apply 64 ({} logs) in {:.1} ms",
+            r["logs_reapplied"],
+            r["milliseconds"].as_f64().unwrap_or(0.0)
+        );
+        rows.push(format!(
+            "| reorg64 | ms to revert and re-apply a 64-block reorg ({} logs) | {:.1} |",
+            r["logs_reapplied"],
+            r["milliseconds"].as_f64().unwrap_or(0.0)
+        ));
+        std::fs::write(
+            cli.out.join("reorg64.json"),
+            serde_json::to_string_pretty(&r)?,
+        )?;
+    }
+    if cli.runs("jetstream") {
+        let r = jetstream().await.context("jetstream scenario")?;
+        println!(
+            "jetstream: {} messages in {:.2} s = {} messages/s",
+            r["messages"],
+            r["seconds"].as_f64().unwrap_or(0.0),
+            r["messages_per_second"]
+        );
+        rows.push(format!(
+            "| jetstream | outbox -> JetStream messages/s ({} messages) | {} |",
+            r["messages"], r["messages_per_second"]
+        ));
+        std::fs::write(
+            cli.out.join("jetstream.json"),
+            serde_json::to_string_pretty(&r)?,
+        )?;
+    }
+    if cli.runs("swap") {
+        let r = swap_pause().await.context("swap scenario")?;
+        println!(
+            "swap: continue pause p50 {:.2} ms, p99 {:.2} ms ({} swaps); reindex pause p50 {:.1} ms, p99 {:.1} ms ({} swaps replaying {} blocks)",
+            r["continue_pause_ms_p50"].as_f64().unwrap_or(0.0),
+            r["continue_pause_ms_p99"].as_f64().unwrap_or(0.0),
+            r["continue_swaps"],
+            r["reindex_pause_ms_p50"].as_f64().unwrap_or(0.0),
+            r["reindex_pause_ms_p99"].as_f64().unwrap_or(0.0),
+            r["reindex_swaps"],
+            r["reindex_replayed_blocks"]
+        );
+        rows.push(format!(
+            "| swap | continue-mode swap pause p50 / p99 ms ({} swaps under load) | {:.2} / {:.2} |",
+            r["continue_swaps"],
+            r["continue_pause_ms_p50"].as_f64().unwrap_or(0.0),
+            r["continue_pause_ms_p99"].as_f64().unwrap_or(0.0)
+        ));
+        rows.push(format!(
+            "| swap | reindex-mode swap pause p50 / p99 ms (replays {:?} blocks) | {:.1} / {:.1} |",
+            r["reindex_replayed_blocks"],
+            r["reindex_pause_ms_p50"].as_f64().unwrap_or(0.0),
+            r["reindex_pause_ms_p99"].as_f64().unwrap_or(0.0)
+        ));
+        std::fs::write(cli.out.join("swap.json"), serde_json::to_string_pretty(&r)?)?;
+    }
     let md = format!(
         "# wraith benchmark results\n\nMachine: {} cores. Command: `make bench`.\n\n| scenario | figure | value |\n|---|---|---|\n{}\n",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
