@@ -15,6 +15,14 @@ pub fn admin_url() -> String {
 static CLEANED: OnceLock<()> = OnceLock::new();
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// Whether the process that created `wraith_it_<pid>_<n>` still runs.
+fn owner_alive(db: &str) -> bool {
+    db.strip_prefix("wraith_it_")
+        .and_then(|rest| rest.split('_').next())
+        .and_then(|pid| pid.parse::<u32>().ok())
+        .is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists())
+}
+
 /// A database created for one test.
 #[derive(Debug)]
 pub struct TestDb {
@@ -34,13 +42,14 @@ impl TestDb {
             )
         })?;
         if CLEANED.set(()).is_ok() {
-            // Databases of earlier runs of this test binary.
+            // Databases of earlier runs whose process is gone (a running
+            // test binary or benchmark elsewhere keeps its databases).
             let old: Vec<String> = sqlx::query_scalar(
                 "SELECT datname::text FROM pg_database WHERE datname LIKE 'wraith_it_%'",
             )
             .fetch_all(&mut admin)
             .await?;
-            for db in old {
+            for db in old.into_iter().filter(|d| !owner_alive(d)) {
                 let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"
                 )))
