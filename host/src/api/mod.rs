@@ -3,8 +3,11 @@
 //! Every response carries `X-Wraith-Block-Number` and `X-Wraith-Block-Hash`
 //! (the last committed block) so clients can judge finality themselves.
 
+mod deadpool;
 mod error;
+mod params;
 mod positions;
+mod scans;
 mod system;
 
 use std::sync::Arc;
@@ -39,6 +42,16 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/status", get(system::status))
         .route("/api/v1/positions", get(positions::list))
         .route("/api/v1/positions/{address}", get(positions::one))
+        .route("/api/v1/scans", get(scans::list))
+        .route("/api/v1/scans/{scan_id}", get(scans::one))
+        .route("/api/v1/scans/{scan_id}/deaths", get(scans::deaths))
+        .route("/api/v1/deadpool/rounds", get(deadpool::list))
+        .route("/api/v1/deadpool/rounds/{round_id}", get(deadpool::one))
+        .route(
+            "/api/v1/deadpool/rounds/{round_id}/bets",
+            get(deadpool::round_bets),
+        )
+        .route("/api/v1/deadpool/bets/{address}", get(deadpool::by_address))
         .route("/health/live", get(system::live))
         .route("/health/ready", get(system::ready))
         .fallback(system::not_found)
@@ -66,5 +79,5 @@ async fn block_headers(State(state): State<ApiState>, request: Request, next: Ne
 pub(crate) fn parse_address(raw: &str) -> Result<Vec<u8>, ApiError> {
     crate::config::validate::parse_address(raw)
         .map(|a| a.to_vec())
-        .map_err(|e| ApiError::BadRequest(format!("invalid address: {e}")))
+        .map_err(|e| ApiError::InvalidAddress(format!("invalid address: {e}")))
 }
