@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 #![allow(missing_docs, reason = "tests")]
 
+mod api;
 mod common;
 mod failures;
 mod ghostnet_arcade;

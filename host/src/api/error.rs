@@ -12,6 +12,13 @@ pub enum ApiError {
     /// Invalid input (400, `BAD_REQUEST`).
     #[error("{0}")]
     BadRequest(String),
+    /// A malformed address (400, `INVALID_ADDRESS`).
+    #[error("{0}")]
+    InvalidAddress(String),
+    /// A malformed or unknown query or path parameter (400,
+    /// `INVALID_PARAMETER`).
+    #[error("{0}")]
+    InvalidParameter(String),
     /// Unknown route or entity (404, `NOT_FOUND`).
     #[error("{0}")]
     NotFound(String),
@@ -44,6 +51,8 @@ impl ApiError {
     pub fn code(&self) -> (&'static str, StatusCode) {
         match self {
             Self::BadRequest(_) => ("BAD_REQUEST", StatusCode::BAD_REQUEST),
+            Self::InvalidAddress(_) => ("INVALID_ADDRESS", StatusCode::BAD_REQUEST),
+            Self::InvalidParameter(_) => ("INVALID_PARAMETER", StatusCode::BAD_REQUEST),
             Self::NotFound(_) => ("NOT_FOUND", StatusCode::NOT_FOUND),
             Self::Unauthorized(_) => ("UNAUTHORIZED", StatusCode::UNAUTHORIZED),
             Self::Rejected(_) => ("COMPONENT_REJECTED", StatusCode::UNPROCESSABLE_ENTITY),
@@ -100,6 +109,14 @@ mod tests {
         assert_eq!(
             ApiError::BadRequest("x".into()).code(),
             ("BAD_REQUEST", StatusCode::BAD_REQUEST)
+        );
+        assert_eq!(
+            ApiError::InvalidAddress("x".into()).code(),
+            ("INVALID_ADDRESS", StatusCode::BAD_REQUEST)
+        );
+        assert_eq!(
+            ApiError::InvalidParameter("x".into()).code(),
+            ("INVALID_PARAMETER", StatusCode::BAD_REQUEST)
         );
         assert_eq!(
             ApiError::NotFound("x".into()).code(),

@@ -4,8 +4,11 @@
 //! (the last committed block) so clients can judge finality themselves.
 
 pub mod admin;
+mod deadpool;
 mod error;
+mod params;
 mod positions;
+mod scans;
 mod system;
 pub mod ws;
 
@@ -62,6 +65,16 @@ pub fn router(state: ApiState) -> Router {
         .route("/", get(system::page))
         .route("/ws", get(ws::upgrade))
         .route("/metrics", get(system::metrics))
+        .route("/api/v1/scans", get(scans::list))
+        .route("/api/v1/scans/{scan_id}", get(scans::one))
+        .route("/api/v1/scans/{scan_id}/deaths", get(scans::deaths))
+        .route("/api/v1/deadpool/rounds", get(deadpool::list))
+        .route("/api/v1/deadpool/rounds/{round_id}", get(deadpool::one))
+        .route(
+            "/api/v1/deadpool/rounds/{round_id}/bets",
+            get(deadpool::round_bets),
+        )
+        .route("/api/v1/deadpool/bets/{address}", get(deadpool::by_address))
         .route("/health/live", get(system::live))
         .route("/health/ready", get(system::ready))
         .fallback(system::not_found)
@@ -108,5 +121,5 @@ async fn block_headers(State(state): State<ApiState>, request: Request, next: Ne
 pub(crate) fn parse_address(raw: &str) -> Result<Vec<u8>, ApiError> {
     crate::config::validate::parse_address(raw)
         .map(|a| a.to_vec())
-        .map_err(|e| ApiError::BadRequest(format!("invalid address: {e}")))
+        .map_err(|e| ApiError::InvalidAddress(format!("invalid address: {e}")))
 }

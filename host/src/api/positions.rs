@@ -1,13 +1,12 @@
 //! GHOSTNET positions: `GET /api/v1/positions/{address}` and
 //! `GET /api/v1/positions?level=&limit=&offset=&alive=`.
 
-use std::collections::HashMap;
-
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::params::{self, Params};
 use super::{ApiError, ApiState, parse_address};
 
 /// A position as served: amounts are exact wei as decimal strings,
@@ -68,55 +67,17 @@ pub(crate) async fn fetch_one(
         .await
 }
 
-fn parse_u64(params: &HashMap<String, String>, key: &str) -> Result<Option<u64>, ApiError> {
-    params
-        .get(key)
-        .map(|v| {
-            v.parse::<u64>().map_err(|_| {
-                ApiError::BadRequest(format!("{key} must be a non-negative integer, got {v:?}"))
-            })
-        })
-        .transpose()
-}
-
 /// `GET /api/v1/positions`: positions, richest first (ties by address),
 /// filtered by `level` (1–5) and `alive` (default true), paged by `limit`
 /// (default 100, capped at `api.max_page_size`) and `offset`.
 pub(crate) async fn list(
     State(state): State<ApiState>,
-    Query(params): Query<HashMap<String, String>>,
+    Query(params): Query<Params>,
 ) -> Result<Json<Value>, ApiError> {
-    for key in params.keys() {
-        if !["level", "limit", "offset", "alive"].contains(&key.as_str()) {
-            return Err(ApiError::BadRequest(format!(
-                "unknown query parameter {key:?}; allowed: level, limit, offset, alive"
-            )));
-        }
-    }
-    let level = parse_u64(&params, "level")?;
-    if let Some(l) = level
-        && !(1..=5).contains(&l)
-    {
-        return Err(ApiError::BadRequest(format!(
-            "level must be 1..=5 (VAULT..BLACK_ICE), got {l}"
-        )));
-    }
-    let limit = parse_u64(&params, "limit")?.unwrap_or(100);
-    if limit == 0 {
-        return Err(ApiError::BadRequest("limit must be at least 1".to_owned()));
-    }
-    let limit = limit.min(u64::from(state.config.max_page_size));
-    let offset = parse_u64(&params, "offset")?.unwrap_or(0);
-    let alive = match params.get("alive").map(String::as_str) {
-        None | Some("true") => true,
-        Some("false") => false,
-        Some(v) => {
-            return Err(ApiError::BadRequest(format!(
-                "alive must be true or false, got {v:?}"
-            )));
-        }
-    };
-    let level = level.map(|l| l as i16);
+    params::only(&params, &["level", "limit", "offset", "alive"])?;
+    let level = params::level(&params)?;
+    let (limit, offset) = params::page(&params, state.config.max_page_size)?;
+    let alive = params::bool_opt(&params, "alive")?.unwrap_or(true);
     let filter = "NOT is_extracted AND is_alive = $1 AND ($2::int2 IS NULL OR level = $2)";
     let sql = format!(
         "SELECT {COLUMNS} FROM positions_current WHERE {filter} ORDER BY amount DESC, user_address LIMIT $3 OFFSET $4"
@@ -124,8 +85,8 @@ pub(crate) async fn list(
     let rows: Vec<Position> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(alive)
         .bind(level)
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .bind(limit)
+        .bind(offset)
         .fetch_all(&state.pool)
         .await?;
     let count_sql = format!("SELECT count(*) FROM positions_current WHERE {filter}");
