@@ -28,12 +28,12 @@ const DEAD: Address = Address::new([
 const BPS: u64 = 10_000;
 
 /// A deployed suite, indexed by every GHOSTNET core handler.
-struct Net {
-    anvil: Anvil,
-    s: Suite,
+pub(crate) struct Net {
+    pub(crate) anvil: Anvil,
+    pub(crate) s: Suite,
     _db: TestDb,
-    host: Host,
-    pool: PgPool,
+    pub(crate) host: Host,
+    pub(crate) pool: PgPool,
 }
 
 async fn deploy(players: usize) -> (Anvil, Suite) {
@@ -60,7 +60,7 @@ async fn index(anvil: Anvil, s: Suite, extra_presales: &[Address]) -> Net {
     }
 }
 
-async fn start(players: usize) -> Net {
+pub(crate) async fn start(players: usize) -> Net {
     let (anvil, s) = deploy(players).await;
     index(anvil, s, &[]).await
 }
@@ -74,36 +74,46 @@ fn e18() -> U256 {
 }
 
 impl Net {
-    fn gc(&self) -> Address {
+    pub(crate) fn gc(&self) -> Address {
         self.s.core.ghost_core
     }
 
-    fn admin(&self) -> Address {
+    pub(crate) fn admin(&self) -> Address {
         self.s.core.admin
     }
 
-    fn player(&self, i: usize) -> Address {
+    pub(crate) fn player(&self, i: usize) -> Address {
         self.s.core.players[i]
     }
 
-    async fn send<C: SolCall>(&self, from: Address, to: Address, call: C) -> TransactionReceipt {
+    pub(crate) async fn send<C: SolCall>(
+        &self,
+        from: Address,
+        to: Address,
+        call: C,
+    ) -> TransactionReceipt {
         suite::send(&self.anvil, from, to, call, U256::ZERO)
             .await
             .unwrap()
     }
 
-    async fn jack_in(&self, user: Address, amount: U256, level: u8) -> TransactionReceipt {
+    pub(crate) async fn jack_in(
+        &self,
+        user: Address,
+        amount: U256,
+        level: u8,
+    ) -> TransactionReceipt {
         self.send(user, self.gc(), IGhostCore::jackInCall { amount, level })
             .await
     }
 
     /// Wait until every handler has indexed the chain head.
-    async fn sync(&self) {
+    pub(crate) async fn sync(&self) {
         let head = self.anvil.block_number().await.unwrap();
         self.host.wait_indexed(head, CATCH_UP).await.unwrap();
     }
 
-    async fn set_level(&self, level: u8, rate: u16, max_positions: u32) {
+    pub(crate) async fn set_level(&self, level: u8, rate: u16, max_positions: u32) {
         let mut cfg = self
             .anvil
             .call(self.gc(), IGhostCore::getLevelConfigCall { level })
@@ -119,7 +129,7 @@ impl Net {
         .await;
     }
 
-    async fn level_state(&self, level: u8) -> ICore::LevelState {
+    pub(crate) async fn level_state(&self, level: u8) -> ICore::LevelState {
         self.anvil
             .call(self.gc(), ICore::getLevelStateCall { level })
             .await
@@ -129,7 +139,11 @@ impl Net {
     /// executeScan at the level's nextScanTime, the death batches, and
     /// finalizeScan as soon as the window has closed. Returns the scan id
     /// and the receipts of the batches.
-    async fn scan(&self, level: u8, batches: &[Vec<Address>]) -> (U256, Vec<TransactionReceipt>) {
+    pub(crate) async fn scan(
+        &self,
+        level: u8,
+        batches: &[Vec<Address>],
+    ) -> (U256, Vec<TransactionReceipt>) {
         let ts = self.s.trace_scan;
         let next = self.level_state(level).await.nextScanTime;
         suite::warp_to(&self.anvil, next).await.unwrap();

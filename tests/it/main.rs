@@ -7,6 +7,7 @@
 
 mod common;
 mod failures;
+mod ghostnet_aggregates;
 mod ghostnet_arcade;
 mod ghostnet_core;
 mod operations;
