@@ -10,6 +10,7 @@ mod failures;
 mod ghostnet_aggregates;
 mod ghostnet_arcade;
 mod ghostnet_core;
+mod ghostnet_scenario;
 mod operations;
 mod reorg;
 mod sandbox;
