@@ -6,7 +6,9 @@
 //! doomed positions found with TraceScan's own `wouldDie`, submitted in
 //! batches with a duplicate, then finalized); the round resolved and the
 //! winners' claims; a toll, a buyback and an emission distribution.
-//! The same seed gives the same transactions on a fresh anvil.
+//! The seed fixes every choice given the chain state; the chain's block
+//! times start at anvil's wall clock, and the scan seeds with them, so who
+//! dies (and what follows from it) varies between runs.
 
 use alloy::primitives::{Address, B256, U256};
 use alloy::sol;
@@ -14,8 +16,8 @@ use alloy::sol;
 use crate::chain::Anvil;
 use crate::ghostnet::{IData, IGhostCore, Rng, data};
 use crate::ghostnet_suite::{
-    self as suite, ICore, IDeadPool, IFeeRouter, IRewardsDistributor, IToken, ITraceScan, Suite,
-    toll_amount,
+    self as suite, ICore, IDeadPool, IFeeRouter, IGhostPresale, IRewardsDistributor, IToken,
+    ITraceScan, Suite, eth, toll_amount,
 };
 
 sol! {
@@ -46,6 +48,12 @@ pub struct Config {
     pub players: usize,
     /// Number of rounds.
     pub rounds: usize,
+    /// Whether dead positions use `emergencyWithdraw` while paused (the
+    /// upstream quirk). With seed 0x5eed, 20 players and 3 rounds this
+    /// halts ghost-core at block 240 ("level 5 total … cannot lose …: the
+    /// model diverged from the contract"): an open finding, so the
+    /// acceptance test runs without it.
+    pub dead_withdrawals: bool,
 }
 
 /// What a scenario did (transactions sent per operation).
@@ -69,6 +77,7 @@ struct Game<'a> {
     rng: Rng,
     players: Vec<Address>,
     played: Played,
+    dead_withdrawals: bool,
 }
 
 impl Game<'_> {
@@ -131,6 +140,69 @@ impl Game<'_> {
         Ok(())
     }
 
+    /// Alive positions with pending rewards claim some of them.
+    async fn claims(&mut self) -> anyhow::Result<()> {
+        let gc = self.s.core.ghost_core;
+        for p in self.players.clone() {
+            let pos = self
+                .anvil
+                .call(gc, IGhostCore::getPositionCall { user: p })
+                .await?;
+            if !pos.alive || self.rng.below(3) != 0 {
+                continue;
+            }
+            let pending = self
+                .anvil
+                .call(gc, ICore::getPendingRewardsCall { user: p })
+                .await?;
+            if !pending.is_zero() {
+                self.send("claimRewards", p, gc, ICore::claimRewardsCall {})
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Pause GhostCore; one alive position and (with
+    /// [`Config::dead_withdrawals`]) the dead positions whose level total
+    /// still covers them (the upstream quirk) withdraw their principal;
+    /// unpause.
+    async fn emergency(&mut self) -> anyhow::Result<()> {
+        let (gc, admin) = (self.s.core.ghost_core, self.s.core.admin);
+        self.send("pause", admin, gc, IGhostCore::pauseCall {})
+            .await?;
+        let mut alive_done = false;
+        for p in self.players.clone() {
+            let pos = self
+                .anvil
+                .call(gc, IGhostCore::getPositionCall { user: p })
+                .await?;
+            if pos.level == 0 || (pos.alive && alive_done) {
+                continue;
+            }
+            // A dead position's amount already left the level total: its
+            // withdrawal reverts (underflow) unless the total still covers it.
+            let staked = self
+                .anvil
+                .call(gc, ICore::getLevelStateCall { level: pos.level })
+                .await?
+                .totalStaked;
+            if !pos.alive && (!self.dead_withdrawals || staked < pos.amount) {
+                continue;
+            }
+            alive_done |= pos.alive;
+            self.send(
+                "emergencyWithdraw",
+                p,
+                gc,
+                IGhostCore::emergencyWithdrawCall {},
+            )
+            .await?;
+        }
+        self.send("unpause", admin, gc, IGhostCore::unpauseCall {})
+            .await
+    }
+
     fn pick(&mut self) -> Address {
         self.players[self.rng.below(self.players.len() as u64) as usize]
     }
@@ -144,6 +216,36 @@ impl Game<'_> {
             self.send("transfer", from, token, IData::transferCall { to, amount })
                 .await?;
         }
+        let (owner, spender) = (self.pick(), self.pick());
+        let amount = data(5 + self.rng.below(5));
+        self.send(
+            "approve",
+            owner,
+            token,
+            IData::approveCall { spender, amount },
+        )
+        .await?;
+        let to = self.pick();
+        self.send(
+            "transferFrom",
+            spender,
+            token,
+            IToken::transferFromCall {
+                from: owner,
+                to,
+                amount: amount - data(1),
+            },
+        )
+        .await?;
+        let (admin, account) = (self.s.core.admin, self.pick());
+        let excluded = self.rng.below(2) == 0;
+        self.send(
+            "setTaxExclusion",
+            admin,
+            token,
+            IData::setTaxExclusionCall { account, excluded },
+        )
+        .await?;
         let from = self.pick();
         let amount = data(1 + self.rng.below(3));
         self.send("burn", from, token, IToken::burnCall { amount })
@@ -366,6 +468,22 @@ impl Game<'_> {
             },
         )
         .await?;
+        suite::send_raw_value(self.anvil, p, fr, eth(1) / U256::from(10u64)).await?;
+        self.played.add("directEth");
+        let ps = self.s.presale;
+        for _ in 0..2 {
+            let who = self.pick();
+            self.send_value(
+                "contribute",
+                who,
+                ps,
+                IGhostPresale::contributeCall {
+                    minAllocation: U256::ZERO,
+                },
+                eth(1) / U256::from(20u64),
+            )
+            .await?;
+        }
         let rd = self.s.rewards_distributor;
         let pending = self
             .anvil
@@ -393,9 +511,30 @@ pub async fn run(anvil: &Anvil, s: &Suite, cfg: Config) -> anyhow::Result<Played
         rng: Rng(cfg.seed),
         players: s.core.players[..cfg.players].to_vec(),
         played: Played::default(),
+        dead_withdrawals: cfg.dead_withdrawals,
     };
+    // Level 4 holds at most four positions: further jack-ins cull.
+    let gc = s.core.ghost_core;
+    let mut level4 = anvil
+        .call(gc, IGhostCore::getLevelConfigCall { level: 4 })
+        .await?;
+    level4.maxPositions = 4;
+    g.send(
+        "updateLevelConfig",
+        s.core.admin,
+        gc,
+        IGhostCore::updateLevelConfigCall {
+            level: 4,
+            config: level4,
+        },
+    )
+    .await?;
     for round in 0..cfg.rounds {
+        if round > 0 {
+            g.emergency().await?;
+        }
         g.positions().await?;
+        g.claims().await?;
         g.token().await?;
         let round_id = U256::from(round as u64 + 1);
         let deadline = g.open_round(round_id).await?;
@@ -403,5 +542,17 @@ pub async fn run(anvil: &Anvil, s: &Suite, cfg: Config) -> anyhow::Result<Played
         g.resolve(round_id, deadline).await?;
         g.economy(round).await?;
     }
+    // A system reset (lazy 25 % penalty), revealed by one more stake.
+    let deadline = anvil.call(gc, ICore::getSystemResetCall {}).await?.deadline;
+    suite::warp_to(anvil, deadline).await?;
+    let p = g.pick();
+    g.send(
+        "triggerSystemReset",
+        p,
+        gc,
+        ICore::triggerSystemResetCall {},
+    )
+    .await?;
+    g.positions().await?;
     Ok(g.played)
 }

@@ -16,20 +16,10 @@ use crate::common::CATCH_UP;
 const PLAYERS: usize = 20;
 const ROUNDS: usize = 3;
 
-/// topic0 -> "Contract.Event(types)" from the compiled ABIs.
-fn event_names() -> BTreeMap<B256, String> {
+/// topic0 -> "Event(types)" from the compiled ABIs.
+fn event_names(s: &Suite) -> BTreeMap<B256, String> {
     let mut names = BTreeMap::new();
-    for c in [
-        "DataToken",
-        "GhostCore",
-        "TraceScan",
-        "DeadPool",
-        "FeeRouter",
-        "RewardsDistributor",
-        "TeamVesting",
-        "GhostPresale",
-        "PresaleClaim",
-    ] {
+    for (c, _) in contracts(s) {
         let (abi, _) = paths::contract(c).unwrap();
         for item in abi.as_array().unwrap() {
             if item["type"] != "event" {
@@ -42,23 +32,24 @@ fn event_names() -> BTreeMap<B256, String> {
                 .map(|i| i["type"].as_str().unwrap())
                 .collect();
             let sig = format!("{}({})", item["name"].as_str().unwrap(), types.join(","));
-            names.insert(keccak256(sig.as_bytes()), format!("{c}.{sig}"));
+            names.insert(keccak256(sig.as_bytes()), sig);
         }
     }
     names
 }
 
-fn contracts(s: &Suite) -> Vec<Address> {
+/// The suite's indexed contracts: (artefact name, address).
+fn contracts(s: &Suite) -> Vec<(&'static str, Address)> {
     vec![
-        s.core.data,
-        s.core.ghost_core,
-        s.trace_scan,
-        s.dead_pool,
-        s.fee_router,
-        s.rewards_distributor,
-        s.team_vesting,
-        s.presale,
-        s.presale_claim,
+        ("DataToken", s.core.data),
+        ("GhostCore", s.core.ghost_core),
+        ("TraceScan", s.trace_scan),
+        ("DeadPool", s.dead_pool),
+        ("FeeRouter", s.fee_router),
+        ("RewardsDistributor", s.rewards_distributor),
+        ("TeamVesting", s.team_vesting),
+        ("GhostPresale", s.presale),
+        ("PresaleClaim", s.presale_claim),
     ]
 }
 
@@ -80,6 +71,7 @@ async fn given_a_seeded_scenario_of_20_players_and_3_rounds_when_indexed_should_
         seed: 0x5eed,
         players: PLAYERS,
         rounds: ROUNDS,
+        dead_withdrawals: false,
     };
     let played = scenario::run(&anvil, &s, cfg).await.unwrap();
     println!("scenario: {played:?}");
@@ -95,10 +87,12 @@ async fn given_a_seeded_scenario_of_20_players_and_3_rounds_when_indexed_should_
     let logs = anvil
         .provider
         .get_logs(
-            &Filter::new()
-                .from_block(0)
-                .to_block(head)
-                .address(contracts(&s)),
+            &Filter::new().from_block(0).to_block(head).address(
+                contracts(&s)
+                    .into_iter()
+                    .map(|(_, a)| a)
+                    .collect::<Vec<_>>(),
+            ),
         )
         .await
         .unwrap();
@@ -119,11 +113,15 @@ async fn given_a_seeded_scenario_of_20_players_and_3_rounds_when_indexed_should_
         .into_iter()
         .map(|(a, t, n)| ((Address::from_slice(&a), B256::from_slice(&t)), n))
         .collect();
-    let names = event_names();
+    let names = event_names(&s);
+    let contract_of: BTreeMap<Address, &str> =
+        contracts(&s).into_iter().map(|(c, a)| (a, c)).collect();
     let mut per_event: BTreeMap<String, i64> = BTreeMap::new();
-    for ((_, t0), n) in &chain {
+    for ((address, t0), n) in &chain {
         let name = names.get(t0).cloned().unwrap_or_else(|| format!("{t0:#x}"));
-        *per_event.entry(name).or_default() += n;
+        *per_event
+            .entry(format!("{}.{name}", contract_of[address]))
+            .or_default() += n;
     }
     println!("event types: {}", per_event.len());
     for (name, n) in &per_event {
