@@ -26,24 +26,24 @@ const DEAD: Address = Address::new([
 ]);
 
 /// Every row of an aggregate: `sql` selects one `text[]` per row.
-async fn rows(pool: &PgPool, sql: &str) -> Vec<Vec<String>> {
+pub(crate) async fn rows(pool: &PgPool, sql: &str) -> Vec<Vec<String>> {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
         .fetch_all(pool)
         .await
         .unwrap()
 }
 
-const TVL: &str = "SELECT ARRAY[level::text, extract(epoch from bucket)::bigint::text, deposited::text, \
+pub(crate) const TVL: &str = "SELECT ARRAY[level::text, extract(epoch from bucket)::bigint::text, deposited::text, \
     withdrawn::text, haircut::text, died::text, culled::text, net_flow::text, tvl::text] \
     FROM agg_tvl_level_hourly ORDER BY level, bucket";
-const DEATHS: &str = "SELECT ARRAY[level::text, extract(epoch from bucket)::bigint::text, deaths::text, \
+pub(crate) const DEATHS: &str = "SELECT ARRAY[level::text, extract(epoch from bucket)::bigint::text, deaths::text, \
     amount_lost::text] FROM agg_deaths_level_daily ORDER BY level, bucket";
-const BURNS: &str = "SELECT ARRAY[encode(token_address, 'hex'), extract(epoch from bucket)::bigint::text, \
+pub(crate) const BURNS: &str = "SELECT ARRAY[encode(token_address, 'hex'), extract(epoch from bucket)::bigint::text, \
     supply_burned::text, dead_burned::text, tax_burned::text, total_burned::text] \
     FROM agg_burns_daily ORDER BY token_address, bucket";
-const BETS: &str = "SELECT ARRAY[round_id::text, bets::text, over_volume::text, under_volume::text, \
+pub(crate) const BETS: &str = "SELECT ARRAY[round_id::text, bets::text, over_volume::text, under_volume::text, \
     volume::text] FROM agg_bet_volume_round ORDER BY round_id";
-const ARCADE: &str = "SELECT ARRAY[encode(arcade_core, 'hex'), encode(game, 'hex'), \
+pub(crate) const ARCADE: &str = "SELECT ARRAY[encode(arcade_core, 'hex'), encode(game, 'hex'), \
     extract(epoch from bucket)::bigint::text, entries::text, gross::text, net::text, \
     rake::text, rake_burned::text] FROM agg_arcade_volume_game_hourly \
     ORDER BY arcade_core, game, bucket";
@@ -58,7 +58,7 @@ fn texts(cols: &[&dyn ToString]) -> Vec<String> {
 }
 
 /// TVL per level per hour, from position_events and deaths.
-async fn expected_tvl(pool: &PgPool) -> Vec<Vec<String>> {
+pub(crate) async fn expected_tvl(pool: &PgPool) -> Vec<Vec<String>> {
     let events: Vec<(
         i64,
         Vec<u8>,
@@ -118,7 +118,7 @@ async fn expected_tvl(pool: &PgPool) -> Vec<Vec<String>> {
         .collect()
 }
 
-async fn expected_deaths(pool: &PgPool) -> Vec<Vec<String>> {
+pub(crate) async fn expected_deaths(pool: &PgPool) -> Vec<Vec<String>> {
     let deaths: Vec<(i64, i16, String)> = sqlx::query_as(
         "SELECT extract(epoch from block_time)::bigint, level, amount_lost::text FROM deaths",
     )
@@ -136,7 +136,7 @@ async fn expected_deaths(pool: &PgPool) -> Vec<Vec<String>> {
         .collect()
 }
 
-async fn expected_burns(pool: &PgPool) -> Vec<Vec<String>> {
+pub(crate) async fn expected_burns(pool: &PgPool) -> Vec<Vec<String>> {
     let transfers: Vec<(Vec<u8>, i64, String, String, String)> = sqlx::query_as(
         "SELECT token_address, extract(epoch from block_time)::bigint, kind, gross::text, \
          tax_burned::text FROM token_transfers",
@@ -162,7 +162,7 @@ async fn expected_burns(pool: &PgPool) -> Vec<Vec<String>> {
         .collect()
 }
 
-async fn expected_bets(pool: &PgPool) -> Vec<Vec<String>> {
+pub(crate) async fn expected_bets(pool: &PgPool) -> Vec<Vec<String>> {
     let bets: Vec<(String, bool, String)> = sqlx::query_as(
         "SELECT round_id::text, is_over, amount::text FROM deadpool_bet_events WHERE kind = 'bet'",
     )
@@ -184,7 +184,7 @@ async fn expected_bets(pool: &PgPool) -> Vec<Vec<String>> {
         .collect()
 }
 
-async fn expected_arcade(pool: &PgPool) -> Vec<Vec<String>> {
+pub(crate) async fn expected_arcade(pool: &PgPool) -> Vec<Vec<String>> {
     let entries: Vec<(Vec<u8>, Vec<u8>, i64, String, String, String, String)> = sqlx::query_as(
         "SELECT arcade_core, game, extract(epoch from block_time)::bigint, amount::text, \
          net_amount::text, rake_amount::text, rake_burned::text FROM arcade_entries",

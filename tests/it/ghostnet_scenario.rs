@@ -153,6 +153,51 @@ async fn given_a_seeded_scenario_of_20_players_and_3_rounds_when_indexed_should_
         "the scenario killed somebody: {played:?}"
     );
 
+    // The aggregates equal the same aggregation of the base tables.
+    use crate::ghostnet_aggregates as agg;
+    assert_eq!(
+        agg::rows(&pool, agg::TVL).await,
+        agg::expected_tvl(&pool).await
+    );
+    assert_eq!(
+        agg::rows(&pool, agg::DEATHS).await,
+        agg::expected_deaths(&pool).await
+    );
+    assert_eq!(
+        agg::rows(&pool, agg::BURNS).await,
+        agg::expected_burns(&pool).await
+    );
+    assert_eq!(
+        agg::rows(&pool, agg::BETS).await,
+        agg::expected_bets(&pool).await
+    );
+    let mut last_tvl: BTreeMap<u8, String> = BTreeMap::new();
+    for r in agg::rows(&pool, agg::TVL).await {
+        last_tvl.insert(r[0].parse().unwrap(), r[8].clone());
+    }
+    for (level, tvl) in &last_tvl {
+        let chain = anvil
+            .call(
+                s.core.ghost_core,
+                wraith_tests::ghostnet_suite::ICore::getLevelStateCall { level: *level },
+            )
+            .await
+            .unwrap()
+            .totalStaked;
+        assert_eq!(
+            *tvl,
+            chain.to_string(),
+            "level {level}: last TVL vs getLevelState.totalStaked"
+        );
+    }
+    println!(
+        "aggregate rows: tvl {}, deaths {}, burns {}, bets {}",
+        agg::rows(&pool, agg::TVL).await.len(),
+        agg::rows(&pool, agg::DEATHS).await.len(),
+        agg::rows(&pool, agg::BURNS).await.len(),
+        agg::rows(&pool, agg::BETS).await.len()
+    );
+
     let players = &s.core.players[..PLAYERS];
     let report = oracle::check(&anvil, &s, &pool, players, ROUNDS as u64)
         .await
