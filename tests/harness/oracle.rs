@@ -64,7 +64,12 @@ pub async fn check(
 }
 
 /// Every DATA holder the handler knows has the contract's balance.
-async fn balances(anvil: &Anvil, s: &Suite, pool: &PgPool, r: &mut Report) -> anyhow::Result<()> {
+pub async fn balances(
+    anvil: &Anvil,
+    s: &Suite,
+    pool: &PgPool,
+    r: &mut Report,
+) -> anyhow::Result<()> {
     let rows: Vec<(Vec<u8>, String)> =
         sqlx::query_as("SELECT holder, balance::text FROM token_balances WHERE token_address = $1")
             .bind(s.core.data.to_vec())
@@ -82,7 +87,7 @@ async fn balances(anvil: &Anvil, s: &Suite, pool: &PgPool, r: &mut Report) -> an
 
 /// Each player's position (level, amount, alive, streak) equals
 /// `getPosition`; a deleted position is no row or an extracted row.
-async fn positions(
+pub async fn positions(
     anvil: &Anvil,
     s: &Suite,
     pool: &PgPool,
@@ -124,7 +129,7 @@ async fn positions(
 }
 
 /// getLevelState and getLevelPositions of every level.
-async fn levels(anvil: &Anvil, s: &Suite, pool: &PgPool, r: &mut Report) -> anyhow::Result<()> {
+pub async fn levels(anvil: &Anvil, s: &Suite, pool: &PgPool, r: &mut Report) -> anyhow::Result<()> {
     let gc = s.core.ghost_core;
     for level in 1..=5u8 {
         let chain = anvil.call(gc, ICore::getLevelStateCall { level }).await?;
@@ -166,7 +171,7 @@ async fn levels(anvil: &Anvil, s: &Suite, pool: &PgPool, r: &mut Report) -> anyh
 }
 
 /// getRound for rounds 1..=rounds and getBet for every player in each.
-async fn deadpool(
+pub async fn deadpool(
     anvil: &Anvil,
     s: &Suite,
     pool: &PgPool,

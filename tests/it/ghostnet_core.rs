@@ -12,13 +12,13 @@
 use alloy::primitives::{Address, B256, U256};
 use alloy::rpc::types::TransactionReceipt;
 use alloy::sol_types::SolCall;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use wraith_tests::ghostnet::{IData, IGhostCore, data};
 use wraith_tests::ghostnet_suite::{
     self as suite, ICore, IDeadPool, IFeeRouter, IGhostPresale, IMockSwapRouter, IPresaleClaim,
     IRewardsDistributor, ITeamVesting, IToken, ITraceScan, Suite, eth,
 };
-use wraith_tests::{Anvil, Host, HostOptions, TestDb};
+use wraith_tests::{Anvil, Host, HostOptions, TestDb, oracle};
 
 use crate::common::CATCH_UP;
 
@@ -176,110 +176,39 @@ impl Net {
         (cur.scanId, receipts)
     }
 
-    /// Every level's state and array equal the contract's.
+    /// Every level's state and array equal the contract's (the oracle).
     async fn assert_levels(&self) {
-        for level in 1..=5u8 {
-            let chain = self.level_state(level).await;
-            let row = sqlx::query(
-                "SELECT total_staked::text, alive_count, acc_rewards_per_share::text, \
-                 extract(epoch from next_scan_time)::bigint FROM levels WHERE level = $1",
-            )
-            .bind(i16::from(level))
-            .fetch_one(&self.pool)
+        let mut r = oracle::Report::default();
+        oracle::levels(&self.anvil, &self.s, &self.pool, &mut r)
             .await
             .unwrap();
-            assert_eq!(
-                (
-                    row.get::<String, _>(0),
-                    row.get::<i64, _>(1),
-                    row.get::<String, _>(2),
-                    row.get::<i64, _>(3),
-                ),
-                (
-                    chain.totalStaked.to_string(),
-                    i64::try_from(chain.aliveCount).unwrap(),
-                    chain.accRewardsPerShare.to_string(),
-                    i64::try_from(chain.nextScanTime).unwrap(),
-                ),
-                "level {level} state"
-            );
-            let array = self
-                .anvil
-                .call(self.gc(), ICore::getLevelPositionsCall { level })
-                .await
-                .unwrap();
-            let slots: Vec<Vec<u8>> = sqlx::query_scalar(
-                "SELECT user_address FROM level_slots WHERE level = $1 ORDER BY slot",
-            )
-            .bind(i16::from(level))
-            .fetch_all(&self.pool)
-            .await
-            .unwrap();
-            assert_eq!(
-                slots,
-                array.iter().map(|a| a.to_vec()).collect::<Vec<_>>(),
-                "level {level} array"
-            );
-        }
+        assert!(r.differences.is_empty(), "{:#?}", r.differences);
     }
 
-    /// Every player's position (level, amount, alive, streak) equals
-    /// `getPosition`; deleted positions are extracted rows.
+    /// Every player's position equals `getPosition` (the oracle).
     async fn assert_positions(&self) {
-        for user in &self.s.core.players {
-            let p = self
-                .anvil
-                .call(self.gc(), IGhostCore::getPositionCall { user: *user })
-                .await
-                .unwrap();
-            let row: Option<(i16, String, bool, bool, i32)> = sqlx::query_as(
-                "SELECT level, amount::text, is_alive, is_extracted, current_ghost_streak \
-                 FROM positions_current WHERE user_address = $1",
-            )
-            .bind(user.to_vec())
-            .fetch_optional(&self.pool)
-            .await
-            .unwrap();
-            if p.level == 0 {
-                assert!(
-                    row.as_ref().is_none_or(|r| r.3),
-                    "{user} has no position on-chain: {row:?}"
-                );
-                continue;
-            }
-            assert_eq!(
-                row,
-                Some((
-                    i16::from(p.level),
-                    p.amount.to_string(),
-                    p.alive,
-                    false,
-                    i32::from(p.ghostStreak)
-                )),
-                "position of {user}"
-            );
-        }
-    }
-
-    /// Every DATA holder the handler knows has the contract's balance.
-    async fn assert_balances(&self) {
-        let rows: Vec<(Vec<u8>, String)> = sqlx::query_as(
-            "SELECT holder, balance::text FROM token_balances WHERE token_address = $1",
+        let mut r = oracle::Report::default();
+        oracle::positions(
+            &self.anvil,
+            &self.s,
+            &self.pool,
+            &self.s.core.players,
+            &mut r,
         )
-        .bind(self.s.core.data.to_vec())
-        .fetch_all(&self.pool)
         .await
         .unwrap();
-        assert!(rows.len() > 5, "{rows:?}");
-        for (holder, balance) in rows {
-            let account = Address::from_slice(&holder);
-            let chain = self
-                .anvil
-                .call(self.s.core.data, IData::balanceOfCall { account })
-                .await
-                .unwrap();
-            assert_eq!(balance, chain.to_string(), "DATA balance of {account}");
-        }
+        assert!(r.differences.is_empty(), "{:#?}", r.differences);
+    }
+
+    /// Every DATA holder the handler knows has the contract's balance (the
+    /// oracle).
+    async fn assert_balances(&self) {
+        let mut r = oracle::Report::default();
+        oracle::balances(&self.anvil, &self.s, &self.pool, &mut r)
+            .await
+            .unwrap();
+        assert!(r.comparisons["balance"] > 5, "{r:?}");
+        assert!(r.differences.is_empty(), "{:#?}", r.differences);
     }
 
     async fn text(&self, sql: &str, bind: Vec<u8>) -> Vec<String> {
