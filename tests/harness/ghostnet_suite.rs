@@ -540,3 +540,16 @@ pub async fn send<C: SolCall>(
         .await
         .with_context(|| format!("{} from {from:#x} to {to:#x}", C::SIGNATURE))
 }
+
+/// Send plain ETH (no calldata) and wait for a successful receipt.
+pub async fn send_raw_value(
+    anvil: &Anvil,
+    from: Address,
+    to: Address,
+    value: U256,
+) -> anyhow::Result<alloy::rpc::types::TransactionReceipt> {
+    anvil
+        .send_raw(from, Some(to), Default::default(), value)
+        .await
+        .with_context(|| format!("ETH from {from:#x} to {to:#x}"))
+}

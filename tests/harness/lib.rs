@@ -10,8 +10,10 @@ pub mod db;
 pub mod ghostnet;
 pub mod ghostnet_suite;
 pub mod host;
+pub mod oracle;
 pub mod paths;
 pub mod proxy;
+pub mod scenario;
 
 use std::future::Future;
 use std::time::{Duration, Instant};

@@ -20,15 +20,15 @@ use crate::common::CATCH_UP;
 
 /// Anvil with the arcade deployed and a host running the five arcade
 /// handlers on a fresh database.
-struct Env {
-    anvil: Anvil,
-    arcade: Arcade,
-    host: Host,
-    pool: PgPool,
+pub(crate) struct Env {
+    pub(crate) anvil: Anvil,
+    pub(crate) arcade: Arcade,
+    pub(crate) host: Host,
+    pub(crate) pool: PgPool,
     _db: TestDb,
 }
 
-async fn env(players: usize) -> Env {
+pub(crate) async fn env(players: usize) -> Env {
     let anvil = Anvil::start(players + 2).await.unwrap();
     let arcade = arcade::deploy_arcade(&anvil).await.unwrap();
     let db = TestDb::create().await.unwrap();
@@ -45,7 +45,7 @@ async fn env(players: usize) -> Env {
 }
 
 impl Env {
-    async fn caught_up(&self) {
+    pub(crate) async fn caught_up(&self) {
         let last = self.anvil.block_number().await.unwrap();
         self.host.wait_indexed(last, CATCH_UP).await.unwrap();
         let failures: i64 = sqlx::query_scalar("SELECT count(*) FROM wraith_failures")
@@ -56,7 +56,7 @@ impl Env {
     }
 }
 
-fn wei(n: u64) -> U256 {
+pub(crate) fn wei(n: u64) -> U256 {
     U256::from(n)
 }
 
@@ -80,7 +80,7 @@ async fn balance(anvil: &Anvil, token: Address, who: Address) -> U256 {
 
 /// `game` (an EOA registered as a game) enters `player` with `amount` into
 /// `session` on `core`, one second after the previous block.
-async fn enter(
+pub(crate) async fn enter(
     anvil: &Anvil,
     a: &Arcade,
     game: Address,

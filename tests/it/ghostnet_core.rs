@@ -12,13 +12,13 @@
 use alloy::primitives::{Address, B256, U256};
 use alloy::rpc::types::TransactionReceipt;
 use alloy::sol_types::SolCall;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use wraith_tests::ghostnet::{IData, IGhostCore, data};
 use wraith_tests::ghostnet_suite::{
     self as suite, ICore, IDeadPool, IFeeRouter, IGhostPresale, IMockSwapRouter, IPresaleClaim,
     IRewardsDistributor, ITeamVesting, IToken, ITraceScan, Suite, eth,
 };
-use wraith_tests::{Anvil, Host, HostOptions, TestDb};
+use wraith_tests::{Anvil, Host, HostOptions, TestDb, oracle};
 
 use crate::common::CATCH_UP;
 
@@ -28,12 +28,12 @@ const DEAD: Address = Address::new([
 const BPS: u64 = 10_000;
 
 /// A deployed suite, indexed by every GHOSTNET core handler.
-struct Net {
-    anvil: Anvil,
-    s: Suite,
+pub(crate) struct Net {
+    pub(crate) anvil: Anvil,
+    pub(crate) s: Suite,
     _db: TestDb,
-    host: Host,
-    pool: PgPool,
+    pub(crate) host: Host,
+    pub(crate) pool: PgPool,
 }
 
 async fn deploy(players: usize) -> (Anvil, Suite) {
@@ -60,7 +60,7 @@ async fn index(anvil: Anvil, s: Suite, extra_presales: &[Address]) -> Net {
     }
 }
 
-async fn start(players: usize) -> Net {
+pub(crate) async fn start(players: usize) -> Net {
     let (anvil, s) = deploy(players).await;
     index(anvil, s, &[]).await
 }
@@ -74,36 +74,46 @@ fn e18() -> U256 {
 }
 
 impl Net {
-    fn gc(&self) -> Address {
+    pub(crate) fn gc(&self) -> Address {
         self.s.core.ghost_core
     }
 
-    fn admin(&self) -> Address {
+    pub(crate) fn admin(&self) -> Address {
         self.s.core.admin
     }
 
-    fn player(&self, i: usize) -> Address {
+    pub(crate) fn player(&self, i: usize) -> Address {
         self.s.core.players[i]
     }
 
-    async fn send<C: SolCall>(&self, from: Address, to: Address, call: C) -> TransactionReceipt {
+    pub(crate) async fn send<C: SolCall>(
+        &self,
+        from: Address,
+        to: Address,
+        call: C,
+    ) -> TransactionReceipt {
         suite::send(&self.anvil, from, to, call, U256::ZERO)
             .await
             .unwrap()
     }
 
-    async fn jack_in(&self, user: Address, amount: U256, level: u8) -> TransactionReceipt {
+    pub(crate) async fn jack_in(
+        &self,
+        user: Address,
+        amount: U256,
+        level: u8,
+    ) -> TransactionReceipt {
         self.send(user, self.gc(), IGhostCore::jackInCall { amount, level })
             .await
     }
 
     /// Wait until every handler has indexed the chain head.
-    async fn sync(&self) {
+    pub(crate) async fn sync(&self) {
         let head = self.anvil.block_number().await.unwrap();
         self.host.wait_indexed(head, CATCH_UP).await.unwrap();
     }
 
-    async fn set_level(&self, level: u8, rate: u16, max_positions: u32) {
+    pub(crate) async fn set_level(&self, level: u8, rate: u16, max_positions: u32) {
         let mut cfg = self
             .anvil
             .call(self.gc(), IGhostCore::getLevelConfigCall { level })
@@ -119,7 +129,7 @@ impl Net {
         .await;
     }
 
-    async fn level_state(&self, level: u8) -> ICore::LevelState {
+    pub(crate) async fn level_state(&self, level: u8) -> ICore::LevelState {
         self.anvil
             .call(self.gc(), ICore::getLevelStateCall { level })
             .await
@@ -129,7 +139,11 @@ impl Net {
     /// executeScan at the level's nextScanTime, the death batches, and
     /// finalizeScan as soon as the window has closed. Returns the scan id
     /// and the receipts of the batches.
-    async fn scan(&self, level: u8, batches: &[Vec<Address>]) -> (U256, Vec<TransactionReceipt>) {
+    pub(crate) async fn scan(
+        &self,
+        level: u8,
+        batches: &[Vec<Address>],
+    ) -> (U256, Vec<TransactionReceipt>) {
         let ts = self.s.trace_scan;
         let next = self.level_state(level).await.nextScanTime;
         suite::warp_to(&self.anvil, next).await.unwrap();
@@ -162,110 +176,39 @@ impl Net {
         (cur.scanId, receipts)
     }
 
-    /// Every level's state and array equal the contract's.
+    /// Every level's state and array equal the contract's (the oracle).
     async fn assert_levels(&self) {
-        for level in 1..=5u8 {
-            let chain = self.level_state(level).await;
-            let row = sqlx::query(
-                "SELECT total_staked::text, alive_count, acc_rewards_per_share::text, \
-                 extract(epoch from next_scan_time)::bigint FROM levels WHERE level = $1",
-            )
-            .bind(i16::from(level))
-            .fetch_one(&self.pool)
+        let mut r = oracle::Report::default();
+        oracle::levels(&self.anvil, &self.s, &self.pool, &mut r)
             .await
             .unwrap();
-            assert_eq!(
-                (
-                    row.get::<String, _>(0),
-                    row.get::<i64, _>(1),
-                    row.get::<String, _>(2),
-                    row.get::<i64, _>(3),
-                ),
-                (
-                    chain.totalStaked.to_string(),
-                    i64::try_from(chain.aliveCount).unwrap(),
-                    chain.accRewardsPerShare.to_string(),
-                    i64::try_from(chain.nextScanTime).unwrap(),
-                ),
-                "level {level} state"
-            );
-            let array = self
-                .anvil
-                .call(self.gc(), ICore::getLevelPositionsCall { level })
-                .await
-                .unwrap();
-            let slots: Vec<Vec<u8>> = sqlx::query_scalar(
-                "SELECT user_address FROM level_slots WHERE level = $1 ORDER BY slot",
-            )
-            .bind(i16::from(level))
-            .fetch_all(&self.pool)
-            .await
-            .unwrap();
-            assert_eq!(
-                slots,
-                array.iter().map(|a| a.to_vec()).collect::<Vec<_>>(),
-                "level {level} array"
-            );
-        }
+        assert!(r.differences.is_empty(), "{:#?}", r.differences);
     }
 
-    /// Every player's position (level, amount, alive, streak) equals
-    /// `getPosition`; deleted positions are extracted rows.
+    /// Every player's position equals `getPosition` (the oracle).
     async fn assert_positions(&self) {
-        for user in &self.s.core.players {
-            let p = self
-                .anvil
-                .call(self.gc(), IGhostCore::getPositionCall { user: *user })
-                .await
-                .unwrap();
-            let row: Option<(i16, String, bool, bool, i32)> = sqlx::query_as(
-                "SELECT level, amount::text, is_alive, is_extracted, current_ghost_streak \
-                 FROM positions_current WHERE user_address = $1",
-            )
-            .bind(user.to_vec())
-            .fetch_optional(&self.pool)
-            .await
-            .unwrap();
-            if p.level == 0 {
-                assert!(
-                    row.as_ref().is_none_or(|r| r.3),
-                    "{user} has no position on-chain: {row:?}"
-                );
-                continue;
-            }
-            assert_eq!(
-                row,
-                Some((
-                    i16::from(p.level),
-                    p.amount.to_string(),
-                    p.alive,
-                    false,
-                    i32::from(p.ghostStreak)
-                )),
-                "position of {user}"
-            );
-        }
-    }
-
-    /// Every DATA holder the handler knows has the contract's balance.
-    async fn assert_balances(&self) {
-        let rows: Vec<(Vec<u8>, String)> = sqlx::query_as(
-            "SELECT holder, balance::text FROM token_balances WHERE token_address = $1",
+        let mut r = oracle::Report::default();
+        oracle::positions(
+            &self.anvil,
+            &self.s,
+            &self.pool,
+            &self.s.core.players,
+            &mut r,
         )
-        .bind(self.s.core.data.to_vec())
-        .fetch_all(&self.pool)
         .await
         .unwrap();
-        assert!(rows.len() > 5, "{rows:?}");
-        for (holder, balance) in rows {
-            let account = Address::from_slice(&holder);
-            let chain = self
-                .anvil
-                .call(self.s.core.data, IData::balanceOfCall { account })
-                .await
-                .unwrap();
-            assert_eq!(balance, chain.to_string(), "DATA balance of {account}");
-        }
+        assert!(r.differences.is_empty(), "{:#?}", r.differences);
+    }
+
+    /// Every DATA holder the handler knows has the contract's balance (the
+    /// oracle).
+    async fn assert_balances(&self) {
+        let mut r = oracle::Report::default();
+        oracle::balances(&self.anvil, &self.s, &self.pool, &mut r)
+            .await
+            .unwrap();
+        assert!(r.comparisons["balance"] > 5, "{r:?}");
+        assert!(r.differences.is_empty(), "{:#?}", r.differences);
     }
 
     async fn text(&self, sql: &str, bind: Vec<u8>) -> Vec<String> {

@@ -8,8 +8,10 @@
 mod api;
 mod common;
 mod failures;
+mod ghostnet_aggregates;
 mod ghostnet_arcade;
 mod ghostnet_core;
+mod ghostnet_scenario;
 mod operations;
 mod reorg;
 mod sandbox;
