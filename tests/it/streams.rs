@@ -139,6 +139,9 @@ async fn run_with_reorgs_and_kills(sink: &str, name: &str, env: Vec<(String, Str
         }
         if round % 2 == 1 {
             let height = anvil.block_number().await.unwrap();
+            // The host has indexed (and published) the blocks the reorg
+            // drops, so it must retract their messages.
+            host.wait_indexed(height, common::CATCH_UP).await.unwrap();
             let depth = 1 + rng.below(6.min(height - setup));
             anvil.reorg(depth).await.unwrap();
             ghostnet::play(&anvil, &core, &mut rng, 2).await.unwrap();
@@ -389,6 +392,10 @@ async fn given_reorgs_and_kill_9_restarts_when_consuming_iggy_should_equal_a_cle
         partitions.len(),
         3,
         "the topic was created with 3 partitions"
+    );
+    eprintln!(
+        "iggy: {} message(s) read from partitions {partitions:?}",
+        received.len()
     );
     let mut replay = Replay::default();
     // Per partition: the ids seen so far (a revert must come after the data
