@@ -350,7 +350,8 @@ impl Publishers {
     fn start(&self, streams: &crate::config::StreamsConfig) -> Result<()> {
         use crate::config::SinkKind;
         use crate::sinks::stream::{
-            JetStreamSink, Publisher, PublisherSettings, Sink, WebhookSettings, WebhookSink,
+            IggySettings, IggySink, JetStreamSink, Publisher, PublisherSettings, Sink,
+            WebhookSettings, WebhookSink,
         };
         let mut built = Vec::new();
         for (i, sc) in streams.sinks.iter().enumerate() {
@@ -390,8 +391,31 @@ impl Publishers {
                     };
                     Sink::Webhook(WebhookSink::new(&sc.name, settings, self.pool.clone())?)
                 }
-                SinkKind::Iggy { .. } => {
-                    bail!("streams.sinks[{i}]: the iggy sink is not available in this build");
+                SinkKind::Iggy {
+                    address,
+                    stream,
+                    topic,
+                    partitions,
+                    username_env,
+                    password_env,
+                } => {
+                    let credential = |var: Option<String>, key: &str| -> Result<String> {
+                        match var {
+                            Some(v) => std::env::var(&v).with_context(|| {
+                                format!("streams.sinks[{i}].{key}: {v} is not set")
+                            }),
+                            None => Ok("iggy".to_owned()),
+                        }
+                    };
+                    let settings = IggySettings {
+                        address,
+                        stream,
+                        topic,
+                        partitions,
+                        username: credential(username_env, "username_env")?,
+                        password: credential(password_env, "password_env")?,
+                    };
+                    Sink::Iggy(IggySink::new(&sc.name, settings))
                 }
             };
             let settings = PublisherSettings {

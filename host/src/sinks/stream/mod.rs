@@ -10,12 +10,14 @@
 //! transaction as the database revert) naming the retracted ids; consumers
 //! apply them to converge on the canonical chain.
 
+mod iggy;
 mod jetstream;
 mod publisher;
 mod webhook;
 
 use serde_json::json;
 
+pub use iggy::{IggySettings, IggySink, partition_index};
 pub use jetstream::JetStreamSink;
 pub use publisher::{Publisher, PublisherSettings, prune_outbox};
 pub use webhook::{WebhookSettings, WebhookSink, signature};
@@ -121,6 +123,8 @@ pub enum Sink {
     JetStream(JetStreamSink),
     /// Webhooks.
     Webhook(WebhookSink),
+    /// Apache Iggy.
+    Iggy(IggySink),
 }
 
 impl Sink {
@@ -129,6 +133,7 @@ impl Sink {
         match self {
             Self::JetStream(_) => "jetstream",
             Self::Webhook(_) => "webhook",
+            Self::Iggy(_) => "iggy",
         }
     }
 
@@ -138,6 +143,7 @@ impl Sink {
         match self {
             Self::JetStream(s) => s.publish(rows, chain_id).await,
             Self::Webhook(s) => s.publish(rows, chain_id).await,
+            Self::Iggy(s) => s.publish(rows, chain_id).await,
         }
     }
 }
