@@ -263,9 +263,10 @@ async fn given_ghost_core_traffic_when_indexed_should_store_exact_positions() {
     assert_eq!(listed, vec![hex(e), hex(f)]);
     let (code, body) = host.get("/api/v1/positions/0x1234").await.unwrap();
     assert_eq!(code, 400);
-    assert_eq!(body["error"]["code"], "BAD_REQUEST");
+    assert_eq!(body["error"]["code"], "INVALID_ADDRESS");
     let (code, body) = host.get("/api/v1/positions?level=9").await.unwrap();
     assert_eq!(code, 400);
+    assert_eq!(body["error"]["code"], "INVALID_PARAMETER");
     assert!(body["error"]["message"].as_str().unwrap().contains("level"));
     let (code, body) = host.get("/api/v1/nope").await.unwrap();
     assert_eq!(
