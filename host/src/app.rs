@@ -211,12 +211,18 @@ impl App {
         });
         let committed = pipeline.committed_sender();
         let mut pipeline_task = tokio::spawn(pipeline.run(rx, Some(swaps)));
+        let limiter = Arc::new(crate::api::limits::RateLimiter::new(
+            cfg.api.rate_limit_per_ip,
+            cfg.api.rate_limit_per_key,
+            crate::api::limits::RateLimiter::keys_from_env(&cfg.api.keys_env),
+        ));
         let reloader = Arc::new(Reloader::new(
             self.config_path.clone().unwrap_or_default(),
             cfg.clone(),
             manager.clone(),
             rpc.clone(),
             publishers.clone(),
+            Some(limiter.clone()),
             status.clone(),
         ));
         let mut aux = Vec::new();
@@ -262,6 +268,7 @@ impl App {
                 admin,
                 max_component_bytes: cfg.admin.max_component_bytes,
                 ws,
+                limiter: Some(limiter.clone()),
             });
             Some(tokio::spawn(async move {
                 axum::serve(

@@ -11,6 +11,7 @@
 //! | `log.level` | live |
 //! | `chain.rpc_http` | live (calls in flight finish on the old endpoints) |
 //! | `streams.*` | live (publishers restart from their persisted cursors) |
+//! | `api.rate_limit_per_ip`, `api.rate_limit_per_key` | live |
 //! | `handlers[*]` settings: `component`, `contracts`, `enabled`, `on_failure`, `start_block` | live (a hot swap, mode `continue`) |
 //! | handlers added, removed, renamed or reordered | restart |
 //! | everything else (`chain.chain_id`, `database.*`, `runtime.*`, `pipeline.*`, `api.*`, `admin.*`, `log.format`, …) | restart |
@@ -44,6 +45,13 @@ pub enum LiveChange {
     Handler(HandlerConfig),
     /// `streams`.
     Streams(StreamsConfig),
+    /// `api.rate_limit_per_ip`, `api.rate_limit_per_key`.
+    RateLimits {
+        /// Per IP, per minute.
+        per_ip: u32,
+        /// Per API key, per minute.
+        per_key: u32,
+    },
 }
 
 impl LiveChange {
@@ -54,6 +62,7 @@ impl LiveChange {
             Self::RpcHttp(_) => "chain.rpc_http".to_owned(),
             Self::Handler(h) => format!("handlers.{}", h.name),
             Self::Streams(_) => "streams".to_owned(),
+            Self::RateLimits { .. } => "api.rate_limit".to_owned(),
         }
     }
 }
@@ -77,6 +86,14 @@ impl ConfigDiff {
         if old.chain.rpc_http != new.chain.rpc_http {
             diff.live
                 .push(LiveChange::RpcHttp(new.chain.rpc_http.clone()));
+        }
+        if (old.api.rate_limit_per_ip, old.api.rate_limit_per_key)
+            != (new.api.rate_limit_per_ip, new.api.rate_limit_per_key)
+        {
+            diff.live.push(LiveChange::RateLimits {
+                per_ip: new.api.rate_limit_per_ip,
+                per_key: new.api.rate_limit_per_key,
+            });
         }
         if old.streams != new.streams {
             diff.live.push(LiveChange::Streams(new.streams.clone()));
@@ -111,6 +128,10 @@ impl ConfigDiff {
                 }
                 if let Some(ch) = m.get_mut("chain").and_then(Value::as_object_mut) {
                     ch.remove("rpc_http");
+                }
+                if let Some(api) = m.get_mut("api").and_then(Value::as_object_mut) {
+                    api.remove("rate_limit_per_ip");
+                    api.remove("rate_limit_per_key");
                 }
             }
             v
@@ -166,6 +187,7 @@ pub struct Reloader {
     manager: Arc<HandlerManager>,
     rpc: Arc<Rpc>,
     streams: Arc<dyn StreamsControl>,
+    limiter: Option<Arc<crate::api::limits::RateLimiter>>,
     status: Arc<Status>,
 }
 
@@ -177,6 +199,7 @@ impl Reloader {
         manager: Arc<HandlerManager>,
         rpc: Arc<Rpc>,
         streams: Arc<dyn StreamsControl>,
+        limiter: Option<Arc<crate::api::limits::RateLimiter>>,
         status: Arc<Status>,
     ) -> Self {
         Self {
@@ -185,6 +208,7 @@ impl Reloader {
             manager,
             rpc,
             streams,
+            limiter,
             status,
         }
     }
@@ -239,6 +263,12 @@ impl Reloader {
             LiveChange::LogLevel(level) => crate::telemetry::set_level(level),
             LiveChange::RpcHttp(urls) => self.rpc.set_endpoints(urls).map_err(|e| e.to_string()),
             LiveChange::Streams(streams) => self.streams.restart(streams),
+            LiveChange::RateLimits { per_ip, per_key } => {
+                if let Some(l) = &self.limiter {
+                    l.set_limits(*per_ip, *per_key);
+                }
+                Ok(())
+            }
             LiveChange::Handler(h) => match self.manager.reconfigure(h.clone()).await {
                 Ok(_) => Ok(()),
                 Err(SwapError::Rejected(reason)) => {
@@ -256,6 +286,10 @@ fn apply_to(config: &mut Config, change: &LiveChange) {
         LiveChange::LogLevel(l) => config.log.level.clone_from(l),
         LiveChange::RpcHttp(u) => config.chain.rpc_http.clone_from(u),
         LiveChange::Streams(s) => config.streams = s.clone(),
+        LiveChange::RateLimits { per_ip, per_key } => {
+            config.api.rate_limit_per_ip = *per_ip;
+            config.api.rate_limit_per_key = *per_key;
+        }
         LiveChange::Handler(h) => {
             if let Some(c) = config.handlers.iter_mut().find(|c| c.name == h.name) {
                 *c = h.clone();
@@ -326,6 +360,19 @@ contracts = { DataToken = ["0x2222222222222222222222222222222222222222"] }
             ])]
         );
         assert!(d.restart.is_empty());
+    }
+
+    #[test]
+    fn given_new_rate_limits_should_apply_them_live() {
+        let d = diff(|t| format!("{t}\n[api]\nrate_limit_per_ip = 7\n"));
+        assert_eq!(
+            d.live,
+            vec![LiveChange::RateLimits {
+                per_ip: 7,
+                per_key: 1000
+            }]
+        );
+        assert!(d.restart.is_empty(), "{d:?}");
     }
 
     #[test]

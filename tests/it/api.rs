@@ -57,6 +57,7 @@ async fn app() -> (TestDb, Router) {
         admin: None,
         max_component_bytes: 1 << 20,
         ws: None,
+        limiter: None,
     };
     (db, router(state))
 }
@@ -259,4 +260,70 @@ async fn api_deadpool() {
     )
     .await;
     expect_error(&app, "/api/v1/nothing", StatusCode::NOT_FOUND, "NOT_FOUND").await;
+}
+
+#[tokio::test]
+async fn api_rate_limits_per_ip_and_per_key() {
+    let db = TestDb::create().await.unwrap();
+    let pool = db.pool().await.unwrap();
+    PgSink::migrate(&pool).await.unwrap();
+    let limiter = Arc::new(wraith_host::api::limits::RateLimiter::new(
+        2,
+        3,
+        ["k1".to_owned()].into_iter().collect(),
+    ));
+    let app = router(ApiState {
+        pool,
+        status: Arc::new(Status::new(31337)),
+        config: ApiConfig::default(),
+        admin: None,
+        max_component_bytes: 1 << 20,
+        ws: None,
+        limiter: Some(limiter.clone()),
+    });
+    let call = |key: Option<&'static str>| {
+        let app = app.clone();
+        async move {
+            let mut req = Request::get("/api/v1/positions?level=1");
+            if let Some(k) = key {
+                req = req.header("x-api-key", k);
+            }
+            app.oneshot(req.body(Body::empty()).unwrap()).await.unwrap()
+        }
+    };
+    // Per IP: two, then 429 with Retry-After and the stable code.
+    for _ in 0..2 {
+        assert_eq!(call(None).await.status(), StatusCode::OK);
+    }
+    let refused = call(None).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=30).contains(&retry), "{retry}");
+    let body: Value =
+        serde_json::from_slice(&refused.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(body["error"]["code"], "RATE_LIMITED");
+    assert_eq!(body["error"]["retry_after_secs"], retry);
+    // A valid key has its own, larger bucket; an unknown key is refused.
+    for _ in 0..3 {
+        assert_eq!(call(Some("k1")).await.status(), StatusCode::OK);
+    }
+    assert_eq!(
+        call(Some("k1")).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(call(Some("nope")).await.status(), StatusCode::UNAUTHORIZED);
+    // Status and health are never limited.
+    let status = app
+        .clone()
+        .oneshot(Request::get("/api/v1/status").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(status.status(), StatusCode::OK);
+    // A live change (reload) takes effect at once: 0 = unlimited.
+    limiter.set_limits(0, 0);
+    assert_eq!(call(None).await.status(), StatusCode::OK);
 }

@@ -395,6 +395,7 @@ async fn given_config_edits_should_apply_live_refuse_invalid_and_report_restart_
             "name = \"ghost-core\"",
             "name = \"ghost-core\"\non_failure = \"skip\"",
         )
+        .replace("[api]\n", "[api]\nrate_limit_per_ip = 500\n")
     });
     let r = wait_reload(&host, 1).await;
     assert_eq!(r["ok"], true, "{r}");
@@ -404,7 +405,11 @@ async fn given_config_edits_should_apply_live_refuse_invalid_and_report_restart_
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect();
-    assert_eq!(applied, vec!["log.level", "handlers.ghost-core"], "{r}");
+    assert_eq!(
+        applied,
+        vec!["log.level", "api.rate_limit", "handlers.ghost-core"],
+        "{r}"
+    );
     assert_eq!(r["restart_required"], serde_json::json!([]));
     let (code, admin) = host.get("/admin/handlers").await.unwrap();
     assert_eq!(code, 401, "admin routes need the token: {admin}");

@@ -6,6 +6,7 @@
 pub mod admin;
 mod deadpool;
 mod error;
+pub mod limits;
 mod params;
 mod positions;
 mod scans;
@@ -42,6 +43,8 @@ pub struct ApiState {
     pub max_component_bytes: usize,
     /// The WebSocket gateway (None: disabled, `/ws` answers 404).
     pub ws: Option<Arc<ws::WsHub>>,
+    /// Rate limits of `/api/v1/*` (None: unlimited).
+    pub limiter: Option<Arc<limits::RateLimiter>>,
 }
 
 /// The API routes.
@@ -57,14 +60,11 @@ pub fn router(state: ApiState) -> Router {
             state.clone(),
             admin::authorize,
         ));
-    Router::new()
-        .merge(admin_routes)
-        .route("/api/v1/status", get(system::status))
+    // Rate-limited application reads (status, health and metrics are not
+    // limited: monitors poll them).
+    let api_v1 = Router::new()
         .route("/api/v1/positions", get(positions::list))
         .route("/api/v1/positions/{address}", get(positions::one))
-        .route("/", get(system::page))
-        .route("/ws", get(ws::upgrade))
-        .route("/metrics", get(system::metrics))
         .route("/api/v1/scans", get(scans::list))
         .route("/api/v1/scans/{scan_id}", get(scans::one))
         .route("/api/v1/scans/{scan_id}/deaths", get(scans::deaths))
@@ -75,6 +75,14 @@ pub fn router(state: ApiState) -> Router {
             get(deadpool::round_bets),
         )
         .route("/api/v1/deadpool/bets/{address}", get(deadpool::by_address))
+        .route_layer(middleware::from_fn_with_state(state.clone(), limits::limit));
+    Router::new()
+        .merge(admin_routes)
+        .merge(api_v1)
+        .route("/api/v1/status", get(system::status))
+        .route("/", get(system::page))
+        .route("/ws", get(ws::upgrade))
+        .route("/metrics", get(system::metrics))
         .route("/health/live", get(system::live))
         .route("/health/ready", get(system::ready))
         .fallback(system::not_found)

@@ -233,6 +233,16 @@ pub struct ApiConfig {
     /// `/health/ready` reports not ready when the indexer is more than this
     /// many blocks behind the head.
     pub ready_max_lag: u64,
+    /// Requests per minute per client IP to `/api/v1/*` (0: unlimited).
+    /// Changes apply live on reload.
+    pub rate_limit_per_ip: u32,
+    /// Requests per minute per API key (`Authorization: Bearer <key>` or
+    /// `X-Api-Key`) to `/api/v1/*` (0: unlimited). Changes apply live.
+    pub rate_limit_per_key: u32,
+    /// Environment variable with the accepted API keys, comma-separated
+    /// (unset: no keys; every client is limited by IP). A request with an
+    /// unknown key is refused (401).
+    pub keys_env: String,
 }
 
 impl Default for ApiConfig {
@@ -242,6 +252,9 @@ impl Default for ApiConfig {
             listen: "127.0.0.1:8080".to_owned(),
             max_page_size: 1000,
             ready_max_lag: 64,
+            rate_limit_per_ip: 100,
+            rate_limit_per_key: 1000,
+            keys_env: "WRAITH_API_KEYS".to_owned(),
         }
     }
 }

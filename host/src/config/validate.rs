@@ -173,7 +173,26 @@ impl Config {
             u64::from(self.api.max_page_size),
             1,
             100_000,
-        )
+        )?;
+        in_range(
+            "api.rate_limit_per_ip",
+            u64::from(self.api.rate_limit_per_ip),
+            0,
+            10_000_000,
+        )?;
+        in_range(
+            "api.rate_limit_per_key",
+            u64::from(self.api.rate_limit_per_key),
+            0,
+            10_000_000,
+        )?;
+        if self.api.keys_env.is_empty() {
+            return Err(ConfigError::key(
+                "api.keys_env",
+                "must name an environment variable",
+            ));
+        }
+        Ok(())
     }
 
     fn validate_log(&self) -> ConfigResult<()> {
