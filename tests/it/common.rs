@@ -30,6 +30,29 @@ pub(crate) fn fixture(name: &str, file: &str, ghost_core: Address) -> HandlerSpe
     }
 }
 
+/// Jack `player` in at `level` with `amount` whole DATA; returns the block
+/// the transaction landed in.
+pub(crate) async fn jack_in(
+    anvil: &Anvil,
+    ghost_core: Address,
+    player: Address,
+    amount: u64,
+    level: u8,
+) -> u64 {
+    anvil
+        .send(
+            player,
+            ghost_core,
+            ghostnet::IGhostCore::jackInCall {
+                amount: ghostnet::data(amount),
+                level,
+            },
+        )
+        .await
+        .unwrap();
+    anvil.block_number().await.unwrap()
+}
+
 /// Anvil with `players` funded players and the core contracts.
 pub(crate) async fn chain(players: usize) -> (Anvil, ghostnet::Core) {
     let anvil = Anvil::start(players + 2).await.unwrap();

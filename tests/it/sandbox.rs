@@ -4,7 +4,6 @@
 
 use std::process::Command;
 
-use wraith_tests::ghostnet::{IGhostCore, data};
 use wraith_tests::{Host, HostOptions, TestDb, paths, wait_until};
 
 use crate::common;
@@ -42,42 +41,9 @@ async fn given_handlers_that_trap_loop_and_exhaust_memory_should_park_or_skip_an
     let [p, q, r] = core.players[..3] else {
         panic!()
     };
-    anvil
-        .send(
-            p,
-            gc,
-            IGhostCore::jackInCall {
-                amount: data(20),
-                level: 1,
-            },
-        )
-        .await
-        .unwrap();
-    let first = anvil.block_number().await.unwrap();
-    anvil
-        .send(
-            q,
-            gc,
-            IGhostCore::jackInCall {
-                amount: data(300),
-                level: 5,
-            },
-        )
-        .await
-        .unwrap();
-    let trap_block = anvil.block_number().await.unwrap();
-    anvil
-        .send(
-            r,
-            gc,
-            IGhostCore::jackInCall {
-                amount: data(30),
-                level: 2,
-            },
-        )
-        .await
-        .unwrap();
-    let last = anvil.block_number().await.unwrap();
+    let first = common::jack_in(&anvil, gc, p, 20, 1).await;
+    let trap_block = common::jack_in(&anvil, gc, q, 300, 5).await;
+    let last = common::jack_in(&anvil, gc, r, 30, 2).await;
 
     let status = wait_until(
         "ghost-core and the skipping handler to reach the last block",

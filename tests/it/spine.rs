@@ -50,55 +50,15 @@ async fn given_ghost_core_traffic_when_indexed_should_store_exact_positions() {
         )
         .await
         .unwrap();
-    anvil
-        .send(
-            b,
-            gc,
-            IGhostCore::jackInCall {
-                amount: data(250),
-                level: 5,
-            },
-        )
-        .await
-        .unwrap();
+    common::jack_in(&anvil, gc, b, 250, 5).await;
     anvil
         .send(a, gc, IGhostCore::addStakeCall { amount: data(50) })
         .await
         .unwrap();
-    anvil
-        .send(
-            c,
-            gc,
-            IGhostCore::jackInCall {
-                amount: data(10),
-                level: 1,
-            },
-        )
-        .await
-        .unwrap();
+    common::jack_in(&anvil, gc, c, 10, 1).await;
     anvil.send(c, gc, IGhostCore::extractCall {}).await.unwrap();
-    anvil
-        .send(
-            d,
-            gc,
-            IGhostCore::jackInCall {
-                amount: data(100),
-                level: 2,
-            },
-        )
-        .await
-        .unwrap();
-    anvil
-        .send(
-            e,
-            gc,
-            IGhostCore::jackInCall {
-                amount: data(40),
-                level: 2,
-            },
-        )
-        .await
-        .unwrap();
+    common::jack_in(&anvil, gc, d, 100, 2).await;
+    common::jack_in(&anvil, gc, e, 40, 2).await;
     let cull = anvil
         .send(
             f,
@@ -295,17 +255,7 @@ async fn given_a_position_when_emergency_withdrawn_while_paused_should_record_th
     let (_db, host, pool) = common::host(&anvil, &core).await;
     let gc = core.ghost_core;
     let p = core.players[0];
-    anvil
-        .send(
-            p,
-            gc,
-            IGhostCore::jackInCall {
-                amount: data(20),
-                level: 1,
-            },
-        )
-        .await
-        .unwrap();
+    common::jack_in(&anvil, gc, p, 20, 1).await;
     anvil
         .send(core.admin, gc, IGhostCore::pauseCall {})
         .await
@@ -425,42 +375,9 @@ async fn given_handlers_that_trap_or_write_undeclared_tables_should_park_them_an
     let [p, q, r] = core.players[..3] else {
         panic!()
     };
-    anvil
-        .send(
-            p,
-            gc,
-            IGhostCore::jackInCall {
-                amount: data(20),
-                level: 1,
-            },
-        )
-        .await
-        .unwrap();
-    let first = anvil.block_number().await.unwrap();
-    anvil
-        .send(
-            q,
-            gc,
-            IGhostCore::jackInCall {
-                amount: data(300),
-                level: 5,
-            },
-        )
-        .await
-        .unwrap();
-    let trap_block = anvil.block_number().await.unwrap();
-    anvil
-        .send(
-            r,
-            gc,
-            IGhostCore::jackInCall {
-                amount: data(30),
-                level: 2,
-            },
-        )
-        .await
-        .unwrap();
-    let last = anvil.block_number().await.unwrap();
+    let first = common::jack_in(&anvil, gc, p, 20, 1).await;
+    let trap_block = common::jack_in(&anvil, gc, q, 300, 5).await;
+    let last = common::jack_in(&anvil, gc, r, 30, 2).await;
 
     // ghost-core keeps indexing everything.
     wait_until(
