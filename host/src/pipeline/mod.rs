@@ -317,16 +317,7 @@ impl Pipeline {
             }
             for (e, meta) in &outcome.skipped {
                 tracing::warn!(handler = %name, block = meta.block_number, log_index = meta.log_index, error = %e, "log skipped after a handler failure (policy skip)");
-                failures.push(FailureRecord {
-                    handler: name.clone(),
-                    kind: failure_kind(e),
-                    action: "skipped",
-                    block_number: meta.block_number,
-                    block_hash: meta.block_hash,
-                    tx_hash: Some(meta.tx_hash),
-                    log_index: Some(meta.log_index),
-                    error: e.to_string(),
-                });
+                failures.push(skipped_record(name, e, meta));
             }
             if let Some((e, meta)) = outcome.failure {
                 tracing::error!(handler = %name, block = meta.block_number, error = %e, "handler failed; parking it at this block");
@@ -880,6 +871,20 @@ fn run_skipping(
         failure: None,
         skipped,
     })
+}
+
+/// The dead-letter record of a log skipped under policy `skip`.
+fn skipped_record(handler: &str, e: &RuntimeError, meta: &EventMeta) -> FailureRecord {
+    FailureRecord {
+        handler: handler.to_owned(),
+        kind: failure_kind(e),
+        action: "skipped",
+        block_number: meta.block_number,
+        block_hash: meta.block_hash,
+        tx_hash: Some(meta.tx_hash),
+        log_index: Some(meta.log_index),
+        error: e.to_string(),
+    }
 }
 
 /// The block just before `number` in this event (its header), if the event

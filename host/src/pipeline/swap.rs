@@ -579,16 +579,7 @@ impl Pipeline {
                     )));
                 }
                 for (e, meta) in &outcome.skipped {
-                    failures.push(FailureRecord {
-                        handler: slot.info.name.clone(),
-                        kind: super::failure_kind(e),
-                        action: "skipped",
-                        block_number: meta.block_number,
-                        block_hash: meta.block_hash,
-                        tx_hash: Some(meta.tx_hash),
-                        log_index: Some(meta.log_index),
-                        error: e.to_string(),
-                    });
+                    failures.push(super::skipped_record(&slot.info.name, e, meta));
                 }
                 if let Some(mut w) = outcome.writes {
                     if let Some(p) = published_through {
