@@ -16,8 +16,8 @@ use crate::chain::{
 };
 use crate::config::Config;
 use crate::pipeline::{
-    HandlerManager, HandlerRegistry, Pipeline, PipelineSettings, Router, SwapMode, SwapSource,
-    record_versions,
+    HandlerManager, HandlerRegistry, Pipeline, PipelineSettings, ReplayReport, Router, SwapMode,
+    SwapSource, record_versions,
 };
 use crate::reload::{Reloader, StreamsControl};
 use crate::runtime::HandlerEngine;
@@ -61,9 +61,20 @@ impl App {
         let pool = PgSink::connect(&self.database_url()?, 2)
             .await
             .context("connecting to PostgreSQL")?;
-        PgSink::migrate(&pool)
-            .await
-            .context("applying migrations")?;
+        self.apply_migrations(&pool).await
+    }
+
+    /// The embedded migrations, then `database.migrations_dir`.
+    async fn apply_migrations(&self, pool: &sqlx::PgPool) -> Result<()> {
+        PgSink::migrate(pool).await.context("applying migrations")?;
+        if let Some(dir) = &self.config.database.migrations_dir {
+            PgSink::migrate_dir(pool, dir).await.with_context(|| {
+                format!(
+                    "applying the migrations of {} (database.migrations_dir)",
+                    dir.display()
+                )
+            })?;
+        }
         Ok(())
     }
 
@@ -89,17 +100,17 @@ impl App {
             .collect())
     }
 
-    /// Run until SIGINT/SIGTERM or a fatal error.
-    pub async fn run(self) -> Result<()> {
+    /// Connect, migrate, load the handlers and build the pipeline (what
+    /// `run`, `backfill` and `replay` share). `row_cache_rows` overrides
+    /// `pipeline.row_cache_rows`.
+    async fn open(&self, row_cache_rows: usize) -> Result<Opened> {
         let cfg = &self.config;
         let status = Arc::new(Status::new(cfg.chain.chain_id));
         let pool = PgSink::connect(&self.database_url()?, cfg.database.max_connections)
             .await
             .context("connecting to PostgreSQL")?;
         if cfg.database.migrate {
-            PgSink::migrate(&pool)
-                .await
-                .context("applying migrations")?;
+            self.apply_migrations(&pool).await?;
         }
         let engine = Arc::new(HandlerEngine::new(&cfg.runtime)?);
         let registry = Arc::new(HandlerRegistry::new(engine));
@@ -133,7 +144,7 @@ impl App {
             max_outputs: cfg.runtime.max_outputs_per_call,
             retry_initial: Duration::from_millis(cfg.chain.retry_initial_ms),
             retry_max: Duration::from_millis(cfg.chain.retry_max_ms),
-            row_cache_rows: cfg.pipeline.row_cache_rows,
+            row_cache_rows,
         };
         let pipeline = Pipeline::new(
             settings,
@@ -143,6 +154,174 @@ impl App {
             status.clone(),
         )
         .await?;
+        Ok(Opened {
+            status,
+            pool,
+            registry,
+            router,
+            pipeline,
+        })
+    }
+
+    /// Rerun one block from the raw-log archive and report the outputs
+    /// (nothing is written; see [`Pipeline::replay_block`]).
+    pub async fn replay(&self, block: u64, handler: Option<&str>) -> Result<ReplayReport> {
+        let opened = self.open(0).await?;
+        let pipeline = opened.pipeline.with_output_trace();
+        Ok(pipeline.replay_block(block, handler).await?)
+    }
+
+    /// Index up to block `to` (inclusive) with the configured handlers,
+    /// then return; no API and no stream publishing (the outbox keeps the
+    /// messages for the next `run`). `from`, when given, is where the
+    /// caller expects indexing to start: blocks before the handlers'
+    /// checkpoints are never indexed twice (they are skipped), and a `from`
+    /// past the next unindexed block is refused (it would leave a gap).
+    /// `progress` is called after every commit.
+    pub async fn backfill(
+        &self,
+        from: Option<u64>,
+        to: u64,
+        progress: &mut (dyn FnMut(BackfillProgress) + Send),
+    ) -> Result<BackfillProgress> {
+        let cfg = &self.config;
+        let Opened {
+            status,
+            pool,
+            router,
+            pipeline,
+            ..
+        } = self.open(cfg.pipeline.row_cache_rows).await?;
+        let cursor = pipeline.resume_after();
+        let next = cursor.map_or(0, |c| c + 1);
+        if let Some(from) = from
+            && from > next
+        {
+            bail!(
+                "the handlers are indexed up to block {} (the next block is {next}); starting at {from} would leave blocks {next}..{} unindexed. Use --from {next} or lower, or leave --from out",
+                cursor.map_or_else(|| "none".to_owned(), |c| c.to_string()),
+                from - 1
+            );
+        }
+        let rpc = Arc::new(Rpc::new(&cfg.chain, status.clone())?);
+        let head = rpc.block_number().await.context("reading the chain head")?;
+        if to > head {
+            bail!("--to {to} is beyond the chain head {head}");
+        }
+        let start = std::time::Instant::now();
+        let mut report = BackfillProgress {
+            first: next,
+            to,
+            indexed: cursor,
+            logs: 0,
+            elapsed: Duration::ZERO,
+        };
+        if next > to {
+            return Ok(report);
+        }
+        let window = load_window(
+            &pool,
+            crate::chain::window::capacity_for(cfg.chain.reorg_window),
+        )
+        .await?;
+        // The follower sees the head capped at `to`, so it stops there.
+        let (head_tx, head_rx) = watch::channel(0u64);
+        let (capped_tx, capped_rx) = watch::channel(0u64);
+        let watcher = spawn_head_watcher(rpc.clone(), cfg.chain.clone(), head_tx);
+        let capper = tokio::spawn(async move {
+            let mut heads = head_rx;
+            loop {
+                let h = (*heads.borrow_and_update()).min(to);
+                if h > 0 && capped_tx.send(h).is_err() {
+                    return;
+                }
+                if heads.changed().await.is_err() {
+                    return;
+                }
+            }
+        });
+        let (tx, rx) = mpsc::channel(cfg.pipeline.channel_capacity);
+        let follower_settings = FollowerSettings {
+            chain: cfg.chain.clone(),
+            max_batch_blocks: cfg.pipeline.max_batch_blocks,
+            max_batch_logs: cfg.pipeline.max_batch_logs,
+        };
+        let mut follower = tokio::spawn(async move {
+            let mut heads = capped_rx;
+            while *heads.borrow() == 0 {
+                if heads.changed().await.is_err() {
+                    return Ok(());
+                }
+            }
+            ChainFollower::new(
+                rpc,
+                follower_settings,
+                router,
+                window,
+                cursor,
+                status,
+                heads,
+                tx,
+            )
+            .run()
+            .await
+        });
+        let mut committed = pipeline.subscribe();
+        let mut pipeline_task = tokio::spawn(pipeline.run(rx, None));
+        let result = loop {
+            tokio::select! {
+                c = committed.recv() => match c {
+                    Ok(c) => {
+                        if let Some(tip) = c.tip {
+                            report.indexed = Some(tip.number);
+                        }
+                        report.logs += c.logs as u64;
+                        report.elapsed = start.elapsed();
+                        progress(report);
+                        if report.indexed.is_some_and(|i| i >= to) {
+                            break Ok(report);
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                        break Err(anyhow::anyhow!("the pipeline stopped before block {to}"));
+                    }
+                },
+                r = &mut follower => break match r {
+                    Ok(Ok(())) => Err(anyhow::anyhow!("the follower stopped before block {to}")),
+                    Ok(Err(e)) => Err(anyhow::Error::new(e).context("the chain follower stopped")),
+                    Err(e) => Err(anyhow::anyhow!("follower task panicked: {e}")),
+                },
+                r = &mut pipeline_task => break match r {
+                    Ok(Ok(())) => Err(anyhow::anyhow!("the pipeline stopped before block {to}")),
+                    Ok(Err(e)) => Err(anyhow::Error::new(e).context("pipeline stopped")),
+                    Err(e) => Err(anyhow::anyhow!("pipeline task panicked: {e}")),
+                },
+                () = shutdown_signal() => {
+                    break Err(anyhow::anyhow!(
+                        "interrupted at block {}; run backfill again to continue",
+                        report.indexed.map_or_else(|| "none".to_owned(), |i| i.to_string())
+                    ));
+                }
+            }
+        };
+        watcher.abort();
+        capper.abort();
+        follower.abort();
+        pipeline_task.abort();
+        result
+    }
+
+    /// Run until SIGINT/SIGTERM or a fatal error.
+    pub async fn run(self) -> Result<()> {
+        let cfg = &self.config;
+        let Opened {
+            status,
+            pool,
+            registry,
+            router,
+            pipeline,
+        } = self.open(cfg.pipeline.row_cache_rows).await?;
         let publishers = Arc::new(Publishers {
             pool: pool.clone(),
             status: status.clone(),
@@ -335,6 +514,30 @@ impl App {
         }
         result
     }
+}
+
+/// Where a backfill is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackfillProgress {
+    /// The first block this backfill indexes.
+    pub first: u64,
+    /// The last block it indexes.
+    pub to: u64,
+    /// The last block committed (None: nothing yet).
+    pub indexed: Option<u64>,
+    /// Logs applied so far.
+    pub logs: u64,
+    /// Time since the backfill started.
+    pub elapsed: Duration,
+}
+
+/// What [`App::open`] builds.
+struct Opened {
+    status: Arc<Status>,
+    pool: sqlx::PgPool,
+    registry: Arc<HandlerRegistry>,
+    router: Arc<ArcSwap<Router>>,
+    pipeline: Pipeline,
 }
 
 /// The stream publishers: one task per configured sink plus the outbox

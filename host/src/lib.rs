@@ -39,6 +39,7 @@
 //! 5. **Bounded everything.** Queues are bounded, RPC calls time out and
 //!    retry with backoff, WASM calls have a deadline and a memory cap.
 
+pub mod admin_client;
 pub mod api;
 pub mod app;
 pub mod chain;
@@ -48,6 +49,7 @@ pub mod metrics;
 pub mod pipeline;
 pub mod reload;
 pub mod runtime;
+pub mod scaffold;
 pub mod sinks;
 pub mod status;
 pub mod telemetry;

@@ -309,6 +309,26 @@ impl Host {
         Ok((status, body))
     }
 
+    /// Run `wraith --config <this host's config> <args>` (another process,
+    /// with the host's environment); exit code, stdout and stderr.
+    pub async fn cli(&self, args: &[&str]) -> anyhow::Result<(i32, String, String)> {
+        let out = tokio::process::Command::new(paths::wraith_bin()?)
+            .arg("--config")
+            .arg(&self.config_path)
+            .args(args)
+            .env("DATABASE_URL", &self.db_url)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .current_dir(paths::repo_root())
+            .output()
+            .await
+            .context("running wraith")?;
+        Ok((
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ))
+    }
+
     /// Send a signal (e.g. `libc::SIGHUP`) to the process.
     pub fn signal(&self, sig: i32) -> anyhow::Result<()> {
         let c = self.child.as_ref().context("the host is not running")?;

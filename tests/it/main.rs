@@ -6,6 +6,7 @@
 #![allow(missing_docs, reason = "tests")]
 
 mod api;
+mod cli;
 mod common;
 mod failures;
 mod ghostnet_aggregates;

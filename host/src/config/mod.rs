@@ -155,6 +155,10 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
     /// Apply `migrations/` at start.
     pub migrate: bool,
+    /// Extra SQL migrations (`<version>_<name>.sql`) applied at start after
+    /// the built-in ones, e.g. the tables of a handler scaffolded with
+    /// `wraith new handler` without rebuilding the host. Unset: none.
+    pub migrations_dir: Option<PathBuf>,
 }
 
 impl Default for DatabaseConfig {
@@ -163,6 +167,7 @@ impl Default for DatabaseConfig {
             url_env: "DATABASE_URL".to_owned(),
             max_connections: 8,
             migrate: true,
+            migrations_dir: None,
         }
     }
 }

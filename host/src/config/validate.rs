@@ -129,6 +129,15 @@ impl Config {
                 "must name an environment variable",
             ));
         }
+        if d.migrations_dir
+            .as_ref()
+            .is_some_and(|p| p.as_os_str().is_empty())
+        {
+            return Err(ConfigError::key(
+                "database.migrations_dir",
+                "must be a directory of SQL migrations (or be left out)",
+            ));
+        }
         in_range(
             "database.max_connections",
             u64::from(d.max_connections),

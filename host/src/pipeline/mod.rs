@@ -14,6 +14,7 @@
 
 pub mod cache;
 pub mod registry;
+pub mod replay;
 pub mod router;
 pub mod state;
 pub mod swap;
@@ -34,6 +35,7 @@ use crate::sinks::{BlockBatch, Checkpoint, FailureRecord, HandlerWrites, PgSink,
 use crate::status::{HandlerFailure, Status};
 
 pub use registry::{HandlerRegistry, HandlerSlot};
+pub use replay::{ReplayReport, ReplayedHandler};
 pub use router::Router;
 pub use state::{DbReader, EventMeta, HandlerBatch};
 pub use swap::{HandlerManager, SwapCommand, SwapError, SwapMode, SwapReport, SwapSource};
@@ -107,6 +109,8 @@ pub struct Pipeline {
     cache: Arc<cache::RowCache>,
     /// The last committed tip (None before the first event of this run).
     tip: Option<BlockHeader>,
+    /// Keep every applied output as JSON (`wraith replay`).
+    trace_outputs: bool,
 }
 
 impl Pipeline {
@@ -147,6 +151,7 @@ impl Pipeline {
             committed,
             cache,
             tip: None,
+            trace_outputs: false,
         };
         pipeline.publish_status(None);
         Ok(pipeline)
@@ -520,8 +525,9 @@ impl Pipeline {
             let max_outputs = self.settings.max_outputs;
             let row_cache = row_cache.clone();
             let revert = revert_images.cloned();
+            let trace = self.trace_outputs;
             let new_batch = move || {
-                HandlerBatch::new(
+                let batch = HandlerBatch::new(
                     info.clone(),
                     catalog.clone(),
                     metas.clone(),
@@ -529,7 +535,8 @@ impl Pipeline {
                     Some(reader.clone()),
                     max_outputs,
                 )
-                .with_cache(row_cache.clone(), revert.clone())
+                .with_cache(row_cache.clone(), revert.clone());
+                if trace { batch.with_trace() } else { batch }
             };
             let metas = job.metas.clone();
             handles.push((

@@ -195,6 +195,8 @@ pub struct HandlerBatch {
     undo: Vec<UndoRecord>,
     messages: Vec<OutboxMessage>,
     digests: Digests,
+    /// Every applied output as JSON (`wraith replay`); None: not kept.
+    trace: Option<Vec<serde_json::Value>>,
 }
 
 impl HandlerBatch {
@@ -226,7 +228,15 @@ impl HandlerBatch {
             undo: Vec::new(),
             messages: Vec::new(),
             digests: Digests::default(),
+            trace: None,
         }
+    }
+
+    /// Keep every applied output as JSON in [`HandlerWrites::trace`].
+    #[must_use]
+    pub fn with_trace(mut self) -> Self {
+        self.trace = Some(Vec::new());
+        self
     }
 
     /// Read committed rows from `cache` first, and rows a revert of this
@@ -333,6 +343,7 @@ impl HandlerBatch {
             messages: self.messages,
             rows: images,
             digests: self.digests.done,
+            trace: self.trace.unwrap_or_default(),
         }
     }
 
@@ -591,6 +602,9 @@ impl HandlerBatch {
     fn fold(&mut self, idx: u32, op: Op) -> Result<(), String> {
         let meta = self.metas[idx as usize];
         let block = meta.block_number;
+        if let Some(trace) = &mut self.trace {
+            trace.push(op_json(&meta, &op));
+        }
         let h = self.digests.hasher(block, meta.block_hash);
         // The log's identity, not its index in the batch: digests must not
         // depend on where batch boundaries fall.
@@ -814,6 +828,89 @@ impl BatchAccess for HandlerBatch {
 
     fn stage(&mut self, outputs: Vec<EventOutputs>) -> Result<Result<(), String>, HostFault> {
         self.apply_outputs(outputs)
+    }
+}
+
+/// An output as applied, for `wraith replay`: values as the database gets
+/// them (numerics as decimal strings, bytes as `0x` hex, times in Unix
+/// seconds).
+fn op_json(meta: &EventMeta, op: &Op) -> serde_json::Value {
+    use serde_json::{Map, Value, json};
+    let cols = |def: &TableDef, idx: &mut dyn Iterator<Item = (usize, &SqlValue)>| {
+        let mut m = Map::new();
+        for (i, v) in idx {
+            if let Some(c) = def.columns.get(i) {
+                m.insert(c.name.clone(), sql_json(v));
+            }
+        }
+        Value::Object(m)
+    };
+    let key = |def: &TableDef, key: &Key| cols(def, &mut def.key.iter().copied().zip(key.iter()));
+    let merges = |def: &TableDef, c: &[(usize, SqlValue, Merge)]| {
+        let mut m = Map::new();
+        for (i, v, merge) in c {
+            if let Some(col) = def.columns.get(*i) {
+                let how = match merge {
+                    Merge::Set => "set",
+                    Merge::Add => "add",
+                    Merge::Sub => "sub",
+                    Merge::Max => "max",
+                    Merge::Min => "min",
+                    Merge::KeepExisting => "keep",
+                };
+                m.insert(col.name.clone(), json!({ how: sql_json(v) }));
+            }
+        }
+        Value::Object(m)
+    };
+    let mut out = match op {
+        Op::Insert { def, row } => json!({
+            "op": "insert", "table": def.name,
+            "row": cols(def, &mut row.iter().enumerate()),
+        }),
+        Op::Upsert {
+            def,
+            key: k,
+            cols: c,
+        } => json!({
+            "op": "upsert", "table": def.name, "key": key(def, k), "columns": merges(def, c),
+        }),
+        Op::Update {
+            def,
+            key: k,
+            cols: c,
+        } => json!({
+            "op": "update", "table": def.name, "key": key(def, k), "columns": merges(def, c),
+        }),
+        Op::Delete { def, key: k } => json!({
+            "op": "delete", "table": def.name, "key": key(def, k),
+        }),
+        Op::Message {
+            stream,
+            key,
+            payload,
+        } => json!({
+            "op": "message", "stream": stream, "key": key,
+            "payload": serde_json::from_str::<Value>(payload).unwrap_or(Value::Null),
+        }),
+    };
+    out["block_number"] = json!(meta.block_number);
+    out["tx_hash"] = json!(format!("{:#x}", meta.tx_hash));
+    out["log_index"] = json!(meta.log_index);
+    out
+}
+
+/// A column value as JSON.
+fn sql_json(v: &SqlValue) -> serde_json::Value {
+    use serde_json::json;
+    match v {
+        SqlValue::Null => serde_json::Value::Null,
+        SqlValue::Bool(b) => json!(b),
+        SqlValue::Int(i) => json!(i),
+        SqlValue::Numeric(s) | SqlValue::Text(s) => json!(s),
+        SqlValue::Bytes(b) => json!(format!("0x{}", hex::encode(b))),
+        SqlValue::Timestamp(t) => json!(t),
+        SqlValue::Json(s) => serde_json::from_str(s).unwrap_or_else(|_| json!(s)),
     }
 }
 

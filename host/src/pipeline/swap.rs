@@ -670,7 +670,7 @@ fn b256(bytes: &[u8]) -> Result<B256, SwapError> {
 /// Archived logs of `addrs` from block `from` on: whole blocks, about
 /// [`REPLAY_CHUNK_LOGS`] logs, never past `to`. Returns the blocks and the
 /// last block number covered.
-async fn load_archive(
+pub(super) async fn load_archive(
     conn: &mut sqlx::PgConnection,
     addrs: &[Vec<u8>],
     from: u64,

@@ -126,6 +126,9 @@ pub struct HandlerWrites {
     pub rows: Vec<(Arc<TableDef>, Vec<RowImage>)>,
     /// Per-block output digests.
     pub digests: Vec<BlockDigest>,
+    /// Every applied output as JSON, in order (only when asked for, by
+    /// `wraith replay`; never written).
+    pub trace: Vec<serde_json::Value>,
 }
 
 /// A recorded failure.
@@ -225,10 +228,32 @@ impl PgSink {
             .await?)
     }
 
-    /// Apply `migrations/` (embedded in the binary).
+    /// Apply `migrations/` (embedded in the binary). Migrations the
+    /// database has from `database.migrations_dir` (handlers added without
+    /// rebuilding the host) are not an error.
     pub async fn migrate(pool: &PgPool) -> SinkResult<()> {
-        sqlx::migrate!("../migrations").run(pool).await?;
+        let mut migrator = sqlx::migrate!("../migrations");
+        migrator.set_ignore_missing(true);
+        migrator.run(pool).await?;
         Ok(())
+    }
+
+    /// Apply the SQL migrations of `dir` (`<version>_<name>.sql`) after the
+    /// embedded ones. A file with the version of an embedded migration must
+    /// be that migration, byte for byte (sqlx compares checksums).
+    pub async fn migrate_dir(pool: &PgPool, dir: &std::path::Path) -> SinkResult<()> {
+        let mut migrator = sqlx::migrate::Migrator::new(dir.to_owned()).await?;
+        migrator.set_ignore_missing(true);
+        migrator.run(pool).await?;
+        Ok(())
+    }
+
+    /// The versions of the embedded migrations.
+    pub fn builtin_migration_versions() -> Vec<i64> {
+        sqlx::migrate!("../migrations")
+            .iter()
+            .map(|m| m.version)
+            .collect()
     }
 
     /// A sink over `pool` with the tables of `catalog`.
