@@ -90,7 +90,8 @@ test: lint test-unit test-integration ## everything CI runs: lint, unit and inte
 
 .PHONY: bench
 bench: tools contracts handlers db ## benchmarks; prints figures and writes bench/results/
-	$(CARGO) run --release -p wraith-bench -- --out bench/results
+	$(CARGO) build --release -p wraith-host -p wraith-bench
+	WRAITH_BIN=$(CARGO_TARGET_DIR)/release/wraith $(CARGO_TARGET_DIR)/release/wraith-bench --out bench/results $(if $(ONLY),--only $(ONLY))
 
 .PHONY: clean
 clean: ## remove build outputs (keeps the shared cargo target dir)

@@ -12,6 +12,10 @@
 //! * `swap` — hot swaps of the ghost-core component while blocks stream in:
 //!   the time the pipeline holds between two batches to apply a swap
 //!   (p50/p99), in `continue` and in `reindex` mode.
+//! * `api` — the release binary on anvil at head: block → WebSocket client
+//!   latency and REST latency at a fixed 1,000 requests/s (see `api.rs`).
+
+mod api;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -54,7 +58,7 @@ struct Cli {
     #[arg(long, default_value_t = 10_000)]
     batch_logs: usize,
     /// Run only these scenarios (comma-separated: ingest, reorg64,
-    /// jetstream, swap); default all.
+    /// jetstream, swap, api); default all.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
@@ -437,7 +441,7 @@ async fn jetstream() -> anyhow::Result<serde_json::Value> {
     }))
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -625,6 +629,36 @@ async fn main() -> anyhow::Result<()> {
             r["reindex_pause_ms_p99"].as_f64().unwrap_or(0.0)
         ));
         std::fs::write(cli.out.join("swap.json"), serde_json::to_string_pretty(&r)?)?;
+    }
+    if cli.runs("api") {
+        let r = api::api_latency().await.context("api scenario")?;
+        let f = |k: &str| r[k].as_f64().unwrap_or(0.0);
+        println!(
+            "api: block -> WebSocket client p50 {:.1} ms, p99 {:.1} ms ({} transactions); REST at {} req/s offered ({} achieved): p50 {:.2} ms, p99 {:.2} ms, {} errors",
+            f("block_to_client_ms_p50"),
+            f("block_to_client_ms_p99"),
+            r["ws_samples"],
+            r["rest_offered_rps"],
+            r["rest_achieved_rps"],
+            f("rest_ms_p50"),
+            f("rest_ms_p99"),
+            r["rest_errors"]
+        );
+        rows.push(format!(
+            "| api | block -> WebSocket client p50 / p99 ms at head ({} transactions; target p99 < 50) | {:.1} / {:.1} |",
+            r["ws_samples"],
+            f("block_to_client_ms_p50"),
+            f("block_to_client_ms_p99")
+        ));
+        rows.push(format!(
+            "| api | REST p50 / p99 ms at {} requests/s offered over loopback ({} requests, {} errors; target p99 < 10) | {:.2} / {:.2} |",
+            r["rest_offered_rps"],
+            r["rest_requests"],
+            r["rest_errors"],
+            f("rest_ms_p50"),
+            f("rest_ms_p99")
+        ));
+        std::fs::write(cli.out.join("api.json"), serde_json::to_string_pretty(&r)?)?;
     }
     let md = format!(
         "# wraith benchmark results\n\nMachine: {} cores. Command: `make bench`.\n\n| scenario | figure | value |\n|---|---|---|\n{}\n",

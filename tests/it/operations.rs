@@ -174,3 +174,26 @@ async fn given_postgres_or_the_rpc_going_away_health_should_say_so_and_recover()
         .await
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_heads_over_websocket_on_a_quiet_chain_should_index_at_once_and_follow() {
+    // anvil mines only on transactions: a head subscription alone would
+    // report nothing until the next block.
+    let (anvil, core) = common::chain(2).await;
+    let db = TestDb::create().await.unwrap();
+    let mut opts = HostOptions::new(
+        &anvil.url,
+        &db.url,
+        vec![common::ghost_core_handler(core.ghost_core)],
+    );
+    opts.env = vec![(
+        "WRAITH_CHAIN__RPC_WS".into(),
+        anvil.url.replacen("http", "ws", 1),
+    )];
+    let host = Host::start(&opts).await.unwrap();
+    host.wait_indexed(anvil.block_number().await.unwrap(), common::CATCH_UP)
+        .await
+        .unwrap();
+    let block = common::jack_in(&anvil, core.ghost_core, core.players[0], 10, 1).await;
+    host.wait_indexed(block, common::CATCH_UP).await.unwrap();
+}

@@ -609,6 +609,15 @@ async fn watch_ws(url: &str, tx: &watch::Sender<u64>) -> Result<(), String> {
         .subscribe_blocks()
         .await
         .map_err(|e| e.to_string())?;
+    // The subscription only reports new blocks: on a quiet chain (or
+    // after a reconnect) the current head comes from a plain request.
+    let current = provider
+        .get_block_number()
+        .await
+        .map_err(|e| e.to_string())?;
+    if tx.send(current).is_err() {
+        return Ok(());
+    }
     let mut stream = sub.into_stream();
     let mut keepalive = tokio::time::interval(Duration::from_secs(25));
     loop {
