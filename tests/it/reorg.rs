@@ -260,3 +260,109 @@ async fn given_a_reorg_deeper_than_the_window_should_stop_with_both_hashes_and_w
     assert_eq!(s["handlers"][0]["checkpoint"], tip);
     assert_eq!(common::dump_ghost_core(&pool).await, before);
 }
+
+/// Every application table (not views, not the host's own `wraith_*`
+/// tables) as text rows in a stable order.
+async fn dump_all(pool: &PgPool) -> Vec<(String, Vec<String>)> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables
+         WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
+           AND table_name NOT LIKE 'wraith\\_%' AND table_name <> '_sqlx_migrations'
+         ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut out = Vec::with_capacity(tables.len());
+    for t in tables {
+        let sql = format!("SELECT x::text FROM \"{t}\" x ORDER BY 1");
+        let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        out.push((t, rows));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_every_ghostnet_handler_and_reorgs_over_a_scenario_should_equal_a_clean_index_and_the_oracle()
+ {
+    use wraith_tests::ghostnet_suite as suite;
+    use wraith_tests::{oracle, scenario};
+    const PLAYERS: usize = 8;
+    const ROUNDS: usize = 2;
+    let anvil = Anvil::start(PLAYERS + 2).await.unwrap();
+    let s = suite::deploy_suite(&anvil).await.unwrap();
+    let handlers = suite::suite_handlers(&s, &[]).unwrap();
+    let db = TestDb::create().await.unwrap();
+    let mut opts = HostOptions::new(&anvil.url, &db.url, handlers.clone());
+    opts.reorg_window = 64;
+    let host = Host::start(&opts).await.unwrap();
+    let cfg = scenario::Config {
+        seed: 0xfee1,
+        players: PLAYERS,
+        rounds: ROUNDS,
+        dead_withdrawals: false,
+    };
+    let played = scenario::run(&anvil, &s, cfg).await.unwrap();
+    converge(&host, &anvil).await;
+    // The scenario's last transactions (scans, deaths, bets, taxed
+    // transfers, claims…) are replaced by empty blocks, then the chain
+    // shrinks and grows again.
+    anvil.reorg(12).await.unwrap();
+    converge(&host, &anvil).await;
+    anvil.rollback(5).await.unwrap();
+    anvil.mine(3).await.unwrap();
+    converge(&host, &anvil).await;
+    let pool = db.pool().await.unwrap();
+    let s_status = host.status().await.unwrap();
+    assert!(
+        s_status["reorgs"]["count"].as_u64().unwrap() >= 2,
+        "{s_status}"
+    );
+    let failures: i64 = sqlx::query_scalar("SELECT count(*) FROM wraith_failures")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(failures, 0, "handler failures:\n{}", host.log());
+
+    let clean_db = TestDb::create().await.unwrap();
+    let clean = Host::start(&HostOptions::new(&anvil.url, &clean_db.url, handlers))
+        .await
+        .unwrap();
+    converge(&clean, &anvil).await;
+    let clean_pool = clean_db.pool().await.unwrap();
+    let (ours, theirs) = (dump_all(&pool).await, dump_all(&clean_pool).await);
+    assert_eq!(
+        ours.iter().map(|(t, _)| t).collect::<Vec<_>>(),
+        theirs.iter().map(|(t, _)| t).collect::<Vec<_>>()
+    );
+    let mut compared = 0;
+    for ((table, a), (_, b)) in ours.iter().zip(&theirs) {
+        assert_eq!(
+            a, b,
+            "{table} differs from a clean index of the final chain"
+        );
+        compared += a.len();
+    }
+    assert!(compared > 100, "the scenario filled the tables: {played:?}");
+    assert_eq!(
+        digests(&pool).await,
+        digests(&clean_pool).await,
+        "digests differ from a clean index"
+    );
+    let report = oracle::check(&anvil, &s, &pool, &s.core.players[..PLAYERS], ROUNDS as u64)
+        .await
+        .unwrap();
+    assert!(
+        report.differences.is_empty(),
+        "oracle differences after the reorgs:\n{}",
+        report.differences.join("\n")
+    );
+    println!(
+        "{} tables, {compared} rows equal to a clean index; oracle: {} comparisons",
+        ours.len(),
+        report.total()
+    );
+}
