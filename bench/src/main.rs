@@ -547,6 +547,14 @@ async fn swap_pause() -> anyhow::Result<serde_json::Value> {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     wraith_tests::init();
+    // RUST_LOG=wraith_host::pipeline=debug shows each batch's breakdown
+    // (route, handlers, write, commit).
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
     std::fs::create_dir_all(&cli.out)?;
     let mut rows = Vec::new();
     if cli.runs("ingest") {

@@ -49,10 +49,10 @@ pub struct Config {
     /// Number of rounds.
     pub rounds: usize,
     /// Whether dead positions use `emergencyWithdraw` while paused (the
-    /// upstream quirk). With seed 0x5eed, 20 players and 3 rounds this
-    /// halts ghost-core at block 240 ("level 5 total … cannot lose …: the
-    /// model diverged from the contract"): an open finding, so the
-    /// acceptance test runs without it.
+    /// upstream quirk: their amount leaves the level total a second time
+    /// and an unrelated array entry is dropped). Later calls on such a
+    /// level may then revert on-chain with an arithmetic underflow; the
+    /// scenario counts them (`reverted_underflow_after_quirk`) and goes on.
     pub dead_withdrawals: bool,
 }
 
@@ -78,6 +78,9 @@ struct Game<'a> {
     players: Vec<Address>,
     played: Played,
     dead_withdrawals: bool,
+    /// A dead position was emergency-withdrawn: its amount left a level
+    /// total twice, so later calls on that level may underflow on-chain.
+    corrupted: bool,
 }
 
 impl Game<'_> {
@@ -99,9 +102,30 @@ impl Game<'_> {
         call: C,
         value: U256,
     ) -> anyhow::Result<()> {
-        suite::send(self.anvil, from, to, call, value).await?;
-        self.played.add(op);
-        Ok(())
+        match suite::send(self.anvil, from, to, call, value).await {
+            Ok(_) => {
+                self.played.add(op);
+                Ok(())
+            }
+            // After the upstream quirk (a dead position withdrawn), a
+            // level's total is lower than its positions: the contract
+            // itself reverts with an arithmetic underflow (panic 0x11) on
+            // some later calls of that level. That is the chain's truth;
+            // the scenario goes on without the call.
+            // Or it no longer holds the DATA it owes (ERC20InsufficientBalance,
+            // 0xe450d38c): dead positions were paid principal that had
+            // already been distributed at their death.
+            Err(e)
+                if self.corrupted && {
+                    let m = format!("{e:#}");
+                    m.contains("(0x11)") || m.contains("0xe450d38c")
+                } =>
+            {
+                self.played.add("reverted_underflow_after_quirk");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn wei(&mut self, n: u64) -> U256 {
@@ -192,12 +216,17 @@ impl Game<'_> {
             }
             alive_done |= pos.alive;
             self.send(
-                "emergencyWithdraw",
+                if pos.alive {
+                    "emergencyWithdraw"
+                } else {
+                    "emergencyWithdrawDead"
+                },
                 p,
                 gc,
                 IGhostCore::emergencyWithdrawCall {},
             )
             .await?;
+            self.corrupted |= !pos.alive;
         }
         self.send("unpause", admin, gc, IGhostCore::unpauseCall {})
             .await
@@ -512,6 +541,7 @@ pub async fn run(anvil: &Anvil, s: &Suite, cfg: Config) -> anyhow::Result<Played
         players: s.core.players[..cfg.players].to_vec(),
         played: Played::default(),
         dead_withdrawals: cfg.dead_withdrawals,
+        corrupted: false,
     };
     // Level 4 holds at most four positions: further jack-ins cull.
     let gc = s.core.ghost_core;

@@ -703,6 +703,16 @@ async fn given_a_full_level_when_jacking_in_should_cull_slot_zero_and_follow_the
     .await
     .unwrap();
     assert_eq!(kinds, vec!["jacked_in", "culled", "emergency_withdraw"]);
+
+    // The level total (610 − 400 = 210) is now below b's alive 300: b
+    // adds stake and the contract only adds (no underflow on the way).
+    assert_eq!(net.level_state(5).await.totalStaked, data(210));
+    net.send(b, net.gc(), IGhostCore::addStakeCall { amount: data(10) })
+        .await;
+    net.sync().await;
+    net.assert_levels().await;
+    net.assert_positions().await;
+    assert_eq!(net.level_state(5).await.totalStaked, data(220));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -112,8 +112,13 @@ pub(crate) fn on_stake_added(
         ev.user,
     )?;
     let haircut = pos.amount - settled;
-    lvl.sub_stake(pos.amount)?;
-    lvl.add_stake(ev.newTotal)?;
+    // In the contract's order: the settled haircut leaves the level total,
+    // then the added amount joins it. (Not "− old amount + new total": after
+    // the emergencyWithdraw quirk a level total can be lower than one of its
+    // alive positions, and that intermediate step would underflow where the
+    // contract does not.)
+    lvl.sub_stake(haircut)?;
+    lvl.add_stake(ev.amount)?;
     ctx.push(
         Write::update("positions")
             .key("user_address", ev.user)
