@@ -1,13 +1,19 @@
-//! `wraith-devnet`: deploy the GHOSTNET contracts to a local anvil and play
-//! demo traffic on it (used by `make dev`).
+//! `wraith-devnet`: deploy the GHOSTNET suite to a local anvil and play
+//! demo traffic on it (used by `make dev`): the seeded scenario (every
+//! GHOSTNET event type the suite can produce: positions, scans with
+//! deaths, DeadPool rounds, taxed transfers and burns, tolls and buybacks,
+//! emissions, presale…), then an endless stream of jack-ins, add-stakes and
+//! extractions.
 
 use std::time::Duration;
 
 use alloy::primitives::Address;
+use alloy::providers::Provider;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use wraith_tests::Anvil;
-use wraith_tests::ghostnet::{self, IGhostCore, data};
+use wraith_tests::ghostnet::{Core, IGhostCore, data};
+use wraith_tests::ghostnet_suite::{self as suite, Suite};
+use wraith_tests::{Anvil, scenario};
 
 #[derive(Debug, Parser)]
 #[command(about = "Deploy GHOSTNET to a local anvil and generate traffic")]
@@ -16,7 +22,7 @@ struct Cli {
     #[arg(long, default_value_t = 8545)]
     port: u16,
     /// Number of player accounts.
-    #[arg(long, default_value_t = 12)]
+    #[arg(long, default_value_t = 20)]
     players: usize,
     #[command(subcommand)]
     command: Cmd,
@@ -24,7 +30,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
-    /// Deploy and write the addresses as JSON to `--out`.
+    /// Deploy the suite and write the addresses as JSON to `--out`.
     Deploy {
         /// Output file.
         #[arg(long)]
@@ -35,8 +41,13 @@ enum Cmd {
         /// Where to write the extended config.
         #[arg(long)]
         config_out: Option<std::path::PathBuf>,
+        /// After deploying (mined at once), mine a block every N seconds
+        /// (0: keep mining one block per transaction).
+        #[arg(long, default_value_t = 1)]
+        block_time: u64,
     },
-    /// Play forever: players jack in, add stake and extract.
+    /// Play the seeded scenario, then forever: players jack in, add stake
+    /// and extract.
     Traffic {
         /// The deployment file written by `deploy`.
         #[arg(long)]
@@ -47,6 +58,9 @@ enum Cmd {
         /// Seed of the deterministic action sequence.
         #[arg(long, default_value_t = 7)]
         seed: u64,
+        /// Rounds of the scenario played first (0: skip it).
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
     },
 }
 
@@ -68,41 +82,69 @@ async fn main() -> anyhow::Result<()> {
             out,
             config_template,
             config_out,
+            block_time,
         } => {
-            let core = ghostnet::deploy_core(&anvil).await?;
+            let s = suite::deploy_suite(&anvil).await?;
             if let (Some(template), Some(config_out)) = (config_template, config_out) {
                 let mut text = std::fs::read_to_string(&template)?;
-                text.push_str(&format!(
-                    "\n[[handlers]]\nname = \"ghost-core\"\ncomponent = \"handlers/dist/ghost_core_handler.wasm\"\n[handlers.contracts]\nGhostCore = [\"{:#x}\"]\n",
-                    core.ghost_core
-                ));
+                for h in suite::suite_handlers(&s, &[])? {
+                    let component = h
+                        .component
+                        .strip_prefix(wraith_tests::paths::repo_root())
+                        .unwrap_or(&h.component)
+                        .display()
+                        .to_string()
+                        .trim_start_matches("../")
+                        .to_owned();
+                    text.push_str(&format!(
+                        "\n[[handlers]]\nname = \"{}\"\ncomponent = \"{}\"\n[handlers.contracts]\n",
+                        h.name, component
+                    ));
+                    for (c, addrs) in &h.contracts {
+                        let list: Vec<String> =
+                            addrs.iter().map(|a| format!("\"{a:#x}\"")).collect();
+                        text.push_str(&format!("{c} = [{}]\n", list.join(", ")));
+                    }
+                }
                 std::fs::write(&config_out, text)?;
             }
-            let json = serde_json::json!({
-                "DataToken": format!("{:#x}", core.data),
-                "GhostCore": format!("{:#x}", core.ghost_core),
-                "admin": format!("{:#x}", core.admin),
-                "treasury": format!("{:#x}", core.treasury),
-                "players": core.players.iter().map(|p| format!("{p:#x}")).collect::<Vec<_>>(),
-                "block": anvil.block_number().await?,
-            });
+            let json = deployment_json(&s, anvil.block_number().await?);
             std::fs::write(&out, serde_json::to_string_pretty(&json)?)?;
             println!("{}", serde_json::to_string_pretty(&json)?);
+            if block_time > 0 {
+                let _: serde_json::Value = anvil
+                    .provider
+                    .raw_request("evm_setIntervalMining".into(), (block_time,))
+                    .await?;
+            }
         }
         Cmd::Traffic {
             deployment,
             interval_ms,
             seed,
+            rounds,
         } => {
             let d: serde_json::Value =
                 serde_json::from_str(&std::fs::read_to_string(&deployment)?)?;
-            let gc: Address = d["GhostCore"].as_str().context("GhostCore")?.parse()?;
-            let players: Vec<Address> = d["players"]
-                .as_array()
-                .context("players")?
-                .iter()
-                .filter_map(|p| p.as_str().and_then(|s| s.parse().ok()))
-                .collect();
+            let s = suite_from_json(&d)?;
+            let gc = s.core.ghost_core;
+            let players = s.core.players.clone();
+            if rounds > 0 {
+                let cfg = scenario::Config {
+                    seed,
+                    players: players.len().min(20),
+                    rounds,
+                    dead_withdrawals: true,
+                };
+                println!(
+                    "playing the scenario: {} players x {rounds} rounds",
+                    cfg.players
+                );
+                match scenario::run(&anvil, &s, cfg).await {
+                    Ok(played) => println!("scenario played: {played:?}"),
+                    Err(e) => eprintln!("the scenario stopped early: {e:#}"),
+                }
+            }
             let mut state = seed;
             loop {
                 let p = players[(next(&mut state) % players.len() as u64) as usize];
@@ -141,4 +183,62 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The deployment as JSON (every address `make dev` and a frontend need).
+fn deployment_json(s: &Suite, block: u64) -> serde_json::Value {
+    let a = |x: Address| format!("{x:#x}");
+    serde_json::json!({
+        "DataToken": a(s.core.data),
+        "GhostCore": a(s.core.ghost_core),
+        "TraceScan": a(s.trace_scan),
+        "DeadPool": a(s.dead_pool),
+        "FeeRouter": a(s.fee_router),
+        "MockSwapRouter": a(s.swap_router),
+        "operations": a(s.operations),
+        "RewardsDistributor": a(s.rewards_distributor),
+        "TeamVesting": a(s.team_vesting),
+        "beneficiary": a(s.beneficiary),
+        "GhostPresale": a(s.presale),
+        "PresaleClaim": a(s.presale_claim),
+        "admin": a(s.core.admin),
+        "treasury": a(s.core.treasury),
+        "players": s.core.players.iter().map(|p| a(*p)).collect::<Vec<_>>(),
+        "block": block,
+    })
+}
+
+/// The suite back from [`deployment_json`].
+fn suite_from_json(d: &serde_json::Value) -> anyhow::Result<Suite> {
+    let a = |k: &str| -> anyhow::Result<Address> {
+        d[k].as_str()
+            .with_context(|| format!("{k} is missing from the deployment file"))?
+            .parse()
+            .with_context(|| format!("{k} is not an address"))
+    };
+    let players = d["players"]
+        .as_array()
+        .context("players")?
+        .iter()
+        .filter_map(|p| p.as_str().and_then(|s| s.parse().ok()))
+        .collect();
+    Ok(Suite {
+        core: Core {
+            data: a("DataToken")?,
+            ghost_core: a("GhostCore")?,
+            admin: a("admin")?,
+            treasury: a("treasury")?,
+            players,
+        },
+        trace_scan: a("TraceScan")?,
+        dead_pool: a("DeadPool")?,
+        fee_router: a("FeeRouter")?,
+        swap_router: a("MockSwapRouter")?,
+        operations: a("operations")?,
+        rewards_distributor: a("RewardsDistributor")?,
+        team_vesting: a("TeamVesting")?,
+        beneficiary: a("beneficiary")?,
+        presale: a("GhostPresale")?,
+        presale_claim: a("PresaleClaim")?,
+    })
 }
