@@ -805,6 +805,11 @@ async fn api_openapi_document_lists_every_route() {
     let (_db, app) = app().await;
     let (s, body) = get(&app, "/api/v1/openapi.json").await;
     assert_eq!(s, StatusCode::OK);
+    // WRAITH_OPENAPI_OUT=<file>: keep the document for external
+    // validators (openapi-spec-validator, schemathesis).
+    if let Ok(out) = std::env::var("WRAITH_OPENAPI_OUT") {
+        std::fs::write(out, serde_json::to_vec_pretty(&body).unwrap()).unwrap();
+    }
     // A valid OpenAPI 3 document: it parses into utoipa's model.
     let doc: utoipa::openapi::OpenApi = serde_json::from_value(body.clone()).unwrap();
     assert!(
@@ -831,9 +836,15 @@ async fn api_openapi_document_lists_every_route() {
             .unwrap_or_else(|| panic!("{r}"));
         assert!(schemas.contains_key(name), "unresolved {r}");
     }
+    let mut operation_ids = std::collections::BTreeSet::new();
     for (path, item) in body["paths"].as_object().unwrap() {
         let op = &item["get"];
         assert!(op["responses"]["200"].is_object(), "{path}");
+        assert!(
+            operation_ids.insert(op["operationId"].as_str().unwrap().to_owned()),
+            "{path}: duplicate operationId {}",
+            op["operationId"]
+        );
         // Path parameters are declared.
         for seg in path.split('/').filter(|s| s.starts_with('{')) {
             let name = seg.trim_matches(['{', '}']);

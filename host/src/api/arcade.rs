@@ -41,6 +41,7 @@ pub(crate) struct Game {
 /// gone, as on-chain), by ArcadeCore then game address, paged.
 #[utoipa::path(
     get,
+    operation_id = "arcade_games",
     path = "/api/v1/arcade/games",
     tag = "arcade",
     params(super::openapi::Page),
@@ -119,6 +120,7 @@ const SESSION_FILTER: &str = "($1::bytea IS NULL OR s.game = $1)
 /// `state` (`active` / `settled` / `cancelled`), paged.
 #[utoipa::path(
     get,
+    operation_id = "arcade_sessions",
     path = "/api/v1/arcade/sessions",
     tag = "arcade",
     params(("game" = Option<String>, Query, description = "0x game address"), ("player" = Option<String>, Query, description = "0x address of a player who entered"), ("state" = Option<String>, Query, description = "active, settled or cancelled"), super::openapi::Page),
@@ -221,6 +223,7 @@ const ROUND_STATES: &[&str] = &[
 /// (by start block, then round id), filtered by `state`, paged.
 #[utoipa::path(
     get,
+    operation_id = "arcade_crash_rounds",
     path = "/api/v1/arcade/hashcrash/rounds",
     tag = "arcade",
     params(("state" = Option<String>, Query, description = "betting, locked, active, settled, cancelled or expired"), super::openapi::Page),
@@ -278,6 +281,7 @@ pub(crate) struct CrashBet {
 /// round started last).
 #[utoipa::path(
     get,
+    operation_id = "arcade_crash_round",
     path = "/api/v1/arcade/hashcrash/rounds/{round_id}",
     tag = "arcade",
     params(("round_id" = String, Path, description = "decimal round id"), ("hash_crash" = Option<String>, Query, description = "0x HashCrash contract (default: the round started last)")),
@@ -367,6 +371,7 @@ const DUEL_FILTER: &str = "($1::bytea IS NULL OR player1 = $1 OR player2 = $1)
 /// then match id), filtered by `player` (either side) and `state`, paged.
 #[utoipa::path(
     get,
+    operation_id = "arcade_duels",
     path = "/api/v1/arcade/duels",
     tag = "arcade",
     params(("player" = Option<String>, Query, description = "0x address of either player"), ("state" = Option<String>, Query, description = "created, waiting, active, resolved or cancelled"), super::openapi::Page),
@@ -412,6 +417,7 @@ pub(crate) async fn duels(
 /// one (default: the match created last).
 #[utoipa::path(
     get,
+    operation_id = "arcade_duel",
     path = "/api/v1/arcade/duels/{match_id}",
     tag = "arcade",
     params(("match_id" = String, Path, description = "decimal match id"), ("duel_escrow" = Option<String>, Query, description = "0x DuelEscrow contract (default: the match created last)")),
@@ -478,6 +484,7 @@ pub(crate) struct Badge {
 /// never claimed has empty lists.
 #[utoipa::path(
     get,
+    operation_id = "arcade_daily_ops",
     path = "/api/v1/arcade/dailyops/{address}",
     tag = "arcade",
     params(("address" = String, Path, description = "0x address (20 bytes, any case)")),

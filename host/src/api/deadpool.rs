@@ -51,6 +51,7 @@ const FILTER: &str =
 /// `resolved` and `level` (target level), paged by `limit`/`offset`.
 #[utoipa::path(
     get,
+    operation_id = "deadpool_list",
     path = "/api/v1/deadpool/rounds",
     tag = "deadpool",
     params(("resolved" = Option<bool>, Query, description = "resolved or open rounds"), ("level" = Option<u8>, Query, description = "target level 1-5"), super::openapi::Page),
@@ -99,6 +100,7 @@ async fn fetch_round(state: &ApiState, raw: &str) -> Result<Round, ApiError> {
 /// `GET /api/v1/deadpool/rounds/{round_id}`: one round, 404 when unknown.
 #[utoipa::path(
     get,
+    operation_id = "deadpool_one",
     path = "/api/v1/deadpool/rounds/{round_id}",
     tag = "deadpool",
     params(("round_id" = String, Path, description = "decimal round id")),
@@ -134,6 +136,7 @@ const BET_COLUMNS: &str = "round_id::text AS round_id,
 /// largest first (ties by address), paged; 404 when the round is unknown.
 #[utoipa::path(
     get,
+    operation_id = "deadpool_round_bets",
     path = "/api/v1/deadpool/rounds/{round_id}/bets",
     tag = "deadpool",
     params(("round_id" = String, Path, description = "decimal round id"), super::openapi::Page),
@@ -166,6 +169,7 @@ pub(crate) async fn round_bets(
 /// first, paged.
 #[utoipa::path(
     get,
+    operation_id = "deadpool_by_address",
     path = "/api/v1/deadpool/bets/{address}",
     tag = "deadpool",
     params(("address" = String, Path, description = "0x address (20 bytes, any case)"), super::openapi::Page),
@@ -217,6 +221,7 @@ const ONE_DATA: u64 = 1_000_000_000_000_000_000;
 /// 1 DATA (10^18 wei) bet. For a resolved round the pools are final.
 #[utoipa::path(
     get,
+    operation_id = "deadpool_odds",
     path = "/api/v1/deadpool/rounds/{round_id}/odds",
     tag = "deadpool",
     params(("round_id" = String, Path, description = "decimal round id")),

@@ -76,6 +76,7 @@ async fn page(
 /// `address`, paged by `limit`/`offset`.
 #[utoipa::path(
     get,
+    operation_id = "deaths_list",
     path = "/api/v1/deaths",
     tag = "deaths",
     params(("level" = Option<u8>, Query, description = "GHOSTNET level 1-5 (VAULT..BLACK_ICE)"), ("address" = Option<String>, Query, description = "0x address of the dead position"), super::openapi::Page),
@@ -100,6 +101,7 @@ pub(crate) async fn list(
 /// empty list.
 #[utoipa::path(
     get,
+    operation_id = "deaths_by_address",
     path = "/api/v1/deaths/{address}",
     tag = "deaths",
     params(("address" = String, Path, description = "0x address (20 bytes, any case)"), super::openapi::Page),

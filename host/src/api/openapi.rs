@@ -217,7 +217,7 @@ static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(ApiDoc::open
 
 /// `GET /api/v1/openapi.json`: this API's OpenAPI 3 document.
 #[utoipa::path(
-    get, path = "/api/v1/openapi.json", tag = "system",
+    get, operation_id = "openapi_document", path = "/api/v1/openapi.json", tag = "system",
     responses((status = 200, description = "The OpenAPI document", body = Object))
 )]
 pub(crate) async fn document() -> Json<&'static utoipa::openapi::OpenApi> {
@@ -226,7 +226,7 @@ pub(crate) async fn document() -> Json<&'static utoipa::openapi::OpenApi> {
 
 /// `GET /api/v1/docs`: a page that renders the document.
 #[utoipa::path(
-    get, path = "/api/v1/docs", tag = "system",
+    get, operation_id = "openapi_docs", path = "/api/v1/docs", tag = "system",
     responses((status = 200, description = "HTML", content_type = "text/html", body = String))
 )]
 pub(crate) async fn docs() -> Html<&'static str> {

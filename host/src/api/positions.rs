@@ -47,6 +47,7 @@ const COLUMNS: &str = "'0x' || encode(user_address, 'hex') AS user_address, leve
 /// extracted.
 #[utoipa::path(
     get,
+    operation_id = "positions_one",
     path = "/api/v1/positions/{address}",
     tag = "positions",
     params(("address" = String, Path, description = "0x address (20 bytes, any case)")),
@@ -79,6 +80,7 @@ pub(crate) async fn fetch_one(
 /// (default 100, capped at `api.max_page_size`) and `offset`.
 #[utoipa::path(
     get,
+    operation_id = "positions_list",
     path = "/api/v1/positions",
     tag = "positions",
     params(("level" = Option<u8>, Query, description = "GHOSTNET level 1-5 (VAULT..BLACK_ICE)"), ("alive" = Option<bool>, Query, description = "alive (default true) or dead positions"), super::openapi::Page),
@@ -144,6 +146,7 @@ pub(crate) struct PositionEvent {
 /// (by block and log index), paged by `limit`/`offset`.
 #[utoipa::path(
     get,
+    operation_id = "positions_history",
     path = "/api/v1/positions/{address}/history",
     tag = "positions",
     params(("address" = String, Path, description = "0x address (20 bytes, any case)"), super::openapi::Page),
@@ -216,6 +219,7 @@ pub(crate) struct AtRisk {
 /// `level` (1–5) is required; paged by `limit`/`offset`, ordered by slot.
 #[utoipa::path(
     get,
+    operation_id = "positions_at_risk",
     path = "/api/v1/positions/at-risk",
     tag = "positions",
     params(("level" = u8, Query, description = "GHOSTNET level 1-5 (required)"), super::openapi::Page),

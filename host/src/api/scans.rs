@@ -45,6 +45,7 @@ const COLUMNS: &str = "scan_id::text AS scan_id, level, seed::text AS seed,
 /// `level`, paged by `limit`/`offset`.
 #[utoipa::path(
     get,
+    operation_id = "scans_list",
     path = "/api/v1/scans",
     tag = "scans",
     params(("level" = Option<u8>, Query, description = "GHOSTNET level 1-5 (VAULT..BLACK_ICE)"), super::openapi::Page),
@@ -80,6 +81,7 @@ pub(crate) async fn list(
 /// `GET /api/v1/scans/{scan_id}`: one scan, 404 when unknown.
 #[utoipa::path(
     get,
+    operation_id = "scans_one",
     path = "/api/v1/scans/{scan_id}",
     tag = "scans",
     params(("scan_id" = String, Path, description = "decimal scan id")),
@@ -116,6 +118,7 @@ pub(crate) struct DeathSubmission {
 /// in chain order; 404 when the scan is unknown.
 #[utoipa::path(
     get,
+    operation_id = "scans_deaths",
     path = "/api/v1/scans/{scan_id}/deaths",
     tag = "scans",
     params(("scan_id" = String, Path, description = "decimal scan id")),
@@ -173,6 +176,7 @@ pub(crate) struct NextScan {
 /// of `level`), from GhostCore's level state, in level order.
 #[utoipa::path(
     get,
+    operation_id = "scans_next",
     path = "/api/v1/scans/next",
     tag = "scans",
     params(("level" = Option<u8>, Query, description = "GHOSTNET level 1-5 (VAULT..BLACK_ICE)")),

@@ -79,6 +79,7 @@ async fn tokens(state: &ApiState) -> Result<Vec<TokenStats>, ApiError> {
 /// token (by address).
 #[utoipa::path(
     get,
+    operation_id = "stats_global",
     path = "/api/v1/stats",
     tag = "stats",
     responses((status = 200, description = "OK", body = GlobalStats), (status = 400, description = "Bad parameter (INVALID_PARAMETER, INVALID_ADDRESS)", body = super::openapi::ErrorBody), (status = 429, description = "Rate limited (RATE_LIMITED, Retry-After)", body = super::openapi::ErrorBody))
@@ -130,6 +131,7 @@ pub(crate) struct LevelStats {
 /// `GET /api/v1/stats/levels`: every level's state, in level order.
 #[utoipa::path(
     get,
+    operation_id = "stats_levels",
     path = "/api/v1/stats/levels",
     tag = "stats",
     responses((status = 200, description = "OK", body = super::openapi::LevelsStats), (status = 400, description = "Bad parameter (INVALID_PARAMETER, INVALID_ADDRESS)", body = super::openapi::ErrorBody), (status = 429, description = "Rate limited (RATE_LIMITED, Retry-After)", body = super::openapi::ErrorBody))
@@ -183,6 +185,7 @@ pub(crate) struct TvlBucket {
 /// them).
 #[utoipa::path(
     get,
+    operation_id = "stats_tvl",
     path = "/api/v1/stats/tvl",
     tag = "stats",
     params(("interval" = Option<String>, Query, description = "hour (default) or day"), ("level" = Option<u8>, Query, description = "GHOSTNET level 1-5 (VAULT..BLACK_ICE)"), ("from" = Option<u64>, Query, description = "keep buckets starting at or after this Unix time"), ("to" = Option<u64>, Query, description = "keep buckets starting before this Unix time"), super::openapi::Page),
@@ -247,6 +250,7 @@ pub(crate) struct BurnBucket {
 /// the burned part of the transfer tax).
 #[utoipa::path(
     get,
+    operation_id = "stats_burns",
     path = "/api/v1/stats/burns",
     tag = "stats",
     params(("interval" = Option<String>, Query, description = "day (default), week or month"), ("from" = Option<u64>, Query, description = "keep buckets starting at or after this Unix time"), ("to" = Option<u64>, Query, description = "keep buckets starting before this Unix time"), super::openapi::Page),
@@ -306,6 +310,7 @@ pub(crate) struct DeathBucket {
 /// `agg_deaths_level_daily`.
 #[utoipa::path(
     get,
+    operation_id = "stats_deaths",
     path = "/api/v1/stats/deaths",
     tag = "stats",
     params(("interval" = Option<String>, Query, description = "day (default), week or month"), ("level" = Option<u8>, Query, description = "GHOSTNET level 1-5 (VAULT..BLACK_ICE)"), ("from" = Option<u64>, Query, description = "keep buckets starting at or after this Unix time"), ("to" = Option<u64>, Query, description = "keep buckets starting before this Unix time"), super::openapi::Page),
@@ -421,6 +426,7 @@ fn board_sql(kind: &str) -> Option<(&'static str, &'static str)> {
 /// kind or period is a 400 `INVALID_PARAMETER`.
 #[utoipa::path(
     get,
+    operation_id = "stats_leaderboard",
     path = "/api/v1/leaderboards/{kind}",
     tag = "leaderboards",
     params(("kind" = String, Path, description = "streak, earnings, survivors or losses"), ("period" = Option<String>, Query, description = "day, week or all (default; streak and survivors: all only)"), super::openapi::Page),

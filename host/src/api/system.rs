@@ -13,6 +13,7 @@ use super::{ApiError, ApiState};
 /// `GET /api/v1/status`: head, indexed block, lag, handlers with versions.
 #[utoipa::path(
     get,
+    operation_id = "system_status",
     path = "/api/v1/status",
     tag = "system",
     responses((status = 200, description = "Head, indexed block, lag, handlers", body = Object))
