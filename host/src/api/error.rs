@@ -19,6 +19,10 @@ pub enum ApiError {
     /// `INVALID_PARAMETER`).
     #[error("{0}")]
     InvalidParameter(String),
+    /// A request body over the configured limit (413,
+    /// `PAYLOAD_TOO_LARGE`).
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// Unknown route or entity (404, `NOT_FOUND`).
     #[error("{0}")]
     NotFound(String),
@@ -53,6 +57,7 @@ impl ApiError {
             Self::BadRequest(_) => ("BAD_REQUEST", StatusCode::BAD_REQUEST),
             Self::InvalidAddress(_) => ("INVALID_ADDRESS", StatusCode::BAD_REQUEST),
             Self::InvalidParameter(_) => ("INVALID_PARAMETER", StatusCode::BAD_REQUEST),
+            Self::PayloadTooLarge(_) => ("PAYLOAD_TOO_LARGE", StatusCode::PAYLOAD_TOO_LARGE),
             Self::NotFound(_) => ("NOT_FOUND", StatusCode::NOT_FOUND),
             Self::Unauthorized(_) => ("UNAUTHORIZED", StatusCode::UNAUTHORIZED),
             Self::Rejected(_) => ("COMPONENT_REJECTED", StatusCode::UNPROCESSABLE_ENTITY),
@@ -117,6 +122,10 @@ mod tests {
         assert_eq!(
             ApiError::InvalidParameter("x".into()).code(),
             ("INVALID_PARAMETER", StatusCode::BAD_REQUEST)
+        );
+        assert_eq!(
+            ApiError::PayloadTooLarge("x".into()).code(),
+            ("PAYLOAD_TOO_LARGE", StatusCode::PAYLOAD_TOO_LARGE)
         );
         assert_eq!(
             ApiError::NotFound("x".into()).code(),

@@ -86,3 +86,37 @@ pub(crate) fn uint_id(raw: &str, what: &str) -> Result<String, ApiError> {
     }
     Ok(raw.to_owned())
 }
+
+/// An optional value of `key` among `allowed`.
+pub(crate) fn one_of<'a>(
+    params: &'a Params,
+    key: &str,
+    allowed: &[&str],
+) -> Result<Option<&'a str>, ApiError> {
+    match params.get(key).map(String::as_str) {
+        None => Ok(None),
+        Some(v) if allowed.contains(&v) => Ok(Some(v)),
+        Some(v) => Err(ApiError::InvalidParameter(format!(
+            "{key} must be one of {}, got {v:?}",
+            allowed.join(", ")
+        ))),
+    }
+}
+
+/// An optional address (`INVALID_ADDRESS` when malformed), as 20 bytes.
+pub(crate) fn address_opt(params: &Params, key: &str) -> Result<Option<Vec<u8>>, ApiError> {
+    params
+        .get(key)
+        .map(|raw| super::parse_address(raw))
+        .transpose()
+}
+
+/// An optional Unix time in seconds.
+pub(crate) fn time_opt(params: &Params, key: &str) -> Result<Option<i64>, ApiError> {
+    match u64_opt(params, key)? {
+        None => Ok(None),
+        Some(t) => i64::try_from(t).map(Some).map_err(|_| {
+            ApiError::InvalidParameter(format!("{key} must be a Unix time in seconds, got {t}"))
+        }),
+    }
+}

@@ -11,7 +11,7 @@ use super::{ApiError, ApiState};
 
 /// A scan as served: counts and amounts are exact decimal strings, times
 /// Unix seconds, hashes lowercase hex.
-#[derive(Debug, Serialize, sqlx::FromRow)]
+#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub(crate) struct Scan {
     scan_id: String,
     level: i16,
@@ -43,6 +43,14 @@ const COLUMNS: &str = "scan_id::text AS scan_id, level, seed::text AS seed,
 
 /// `GET /api/v1/scans`: scans, newest first (by `scan_id`), filtered by
 /// `level`, paged by `limit`/`offset`.
+#[utoipa::path(
+    get,
+    operation_id = "scans_list",
+    path = "/api/v1/scans",
+    tag = "scans",
+    params(("level" = Option<u8>, Query, description = "GHOSTNET level 1-5 (VAULT..BLACK_ICE)"), super::openapi::Page),
+    responses((status = 200, description = "OK", body = super::openapi::ScanPage), (status = 400, description = "Bad parameter (INVALID_PARAMETER, INVALID_ADDRESS)", body = super::openapi::ErrorBody), (status = 429, description = "Rate limited (RATE_LIMITED, Retry-After)", body = super::openapi::ErrorBody))
+)]
 pub(crate) async fn list(
     State(state): State<ApiState>,
     Query(p): Query<Params>,
@@ -71,6 +79,14 @@ pub(crate) async fn list(
 }
 
 /// `GET /api/v1/scans/{scan_id}`: one scan, 404 when unknown.
+#[utoipa::path(
+    get,
+    operation_id = "scans_one",
+    path = "/api/v1/scans/{scan_id}",
+    tag = "scans",
+    params(("scan_id" = String, Path, description = "decimal scan id")),
+    responses((status = 200, description = "OK", body = Scan), (status = 400, description = "Bad parameter (INVALID_PARAMETER, INVALID_ADDRESS)", body = super::openapi::ErrorBody), (status = 404, description = "Unknown id (NOT_FOUND)", body = super::openapi::ErrorBody), (status = 429, description = "Rate limited (RATE_LIMITED, Retry-After)", body = super::openapi::ErrorBody))
+)]
 pub(crate) async fn one(
     State(state): State<ApiState>,
     Path(scan_id): Path<String>,
@@ -86,7 +102,7 @@ pub(crate) async fn one(
 }
 
 /// A death submission (a batch of deaths reported for a scan).
-#[derive(Debug, Serialize, sqlx::FromRow)]
+#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub(crate) struct DeathSubmission {
     block_number: i64,
     log_index: i32,
@@ -100,6 +116,14 @@ pub(crate) struct DeathSubmission {
 
 /// `GET /api/v1/scans/{scan_id}/deaths`: the death submissions of a scan,
 /// in chain order; 404 when the scan is unknown.
+#[utoipa::path(
+    get,
+    operation_id = "scans_deaths",
+    path = "/api/v1/scans/{scan_id}/deaths",
+    tag = "scans",
+    params(("scan_id" = String, Path, description = "decimal scan id")),
+    responses((status = 200, description = "OK", body = super::openapi::ScanDeaths), (status = 400, description = "Bad parameter (INVALID_PARAMETER, INVALID_ADDRESS)", body = super::openapi::ErrorBody), (status = 404, description = "Unknown id (NOT_FOUND)", body = super::openapi::ErrorBody), (status = 429, description = "Rate limited (RATE_LIMITED, Retry-After)", body = super::openapi::ErrorBody))
+)]
 pub(crate) async fn deaths(
     State(state): State<ApiState>,
     Path(scan_id): Path<String>,
@@ -123,4 +147,58 @@ pub(crate) async fn deaths(
     .fetch_all(&state.pool)
     .await?;
     Ok(Json(json!({ "scan_id": scan_id, "submissions": rows })))
+}
+
+/// When a level's next scan is due.
+#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub(crate) struct NextScan {
+    level: i16,
+    /// Seconds between a scan's finalisation and the next scan (the level
+    /// default; `updateLevelConfig` emits no event).
+    scan_interval: i64,
+    /// GhostCore's `nextScanTime` (Unix seconds): the previous scan's
+    /// finalisation block time plus the interval; `null` before the level
+    /// is initialised.
+    next_scan_time: Option<i64>,
+    /// `next_scan_time` minus the server's clock, at least 0.
+    seconds_remaining: Option<i64>,
+    /// Start of the 60 s before `next_scan_time` in which extraction is
+    /// refused.
+    lock_starts_at: Option<i64>,
+    /// The level's last executed scan.
+    last_scan_id: Option<String>,
+    /// Whether that scan awaits finalisation (deaths may still be
+    /// submitted; the next scan time moves at finalisation).
+    scan_in_progress: bool,
+}
+
+/// `GET /api/v1/scans/next?level=`: the next scan time of every level (or
+/// of `level`), from GhostCore's level state, in level order.
+#[utoipa::path(
+    get,
+    operation_id = "scans_next",
+    path = "/api/v1/scans/next",
+    tag = "scans",
+    params(("level" = Option<u8>, Query, description = "GHOSTNET level 1-5 (VAULT..BLACK_ICE)")),
+    responses((status = 200, description = "OK", body = super::openapi::NextScans), (status = 400, description = "Bad parameter (INVALID_PARAMETER, INVALID_ADDRESS)", body = super::openapi::ErrorBody), (status = 429, description = "Rate limited (RATE_LIMITED, Retry-After)", body = super::openapi::ErrorBody))
+)]
+pub(crate) async fn next(
+    State(state): State<ApiState>,
+    Query(p): Query<Params>,
+) -> Result<Json<Value>, ApiError> {
+    params::only(&p, &["level"])?;
+    let level = params::level(&p)?;
+    let rows: Vec<NextScan> = sqlx::query_as(
+        "SELECT l.level, l.scan_interval, extract(epoch from l.next_scan_time)::int8 AS next_scan_time,
+                greatest(0, ceil(extract(epoch from l.next_scan_time - now())))::int8 AS seconds_remaining,
+                extract(epoch from l.next_scan_time)::int8 - 60 AS lock_starts_at,
+                l.current_scan_id::text AS last_scan_id,
+                COALESCE(NOT s.is_finalized, false) AS scan_in_progress
+         FROM levels l LEFT JOIN scans s ON s.scan_id = l.current_scan_id
+         WHERE $1::int2 IS NULL OR l.level = $1 ORDER BY l.level",
+    )
+    .bind(level)
+    .fetch_all(&state.pool)
+    .await?;
+    Ok(Json(json!({ "levels": rows })))
 }

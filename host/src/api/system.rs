@@ -11,6 +11,13 @@ use serde_json::{Value, json};
 use super::{ApiError, ApiState};
 
 /// `GET /api/v1/status`: head, indexed block, lag, handlers with versions.
+#[utoipa::path(
+    get,
+    operation_id = "system_status",
+    path = "/api/v1/status",
+    tag = "system",
+    responses((status = 200, description = "Head, indexed block, lag, handlers", body = Object))
+)]
 pub(crate) async fn status(State(state): State<ApiState>) -> Json<Value> {
     let s = state.status.snapshot();
     let lag = s.head.map(|h| h.saturating_sub(s.indexed.unwrap_or(0)));

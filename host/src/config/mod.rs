@@ -248,6 +248,13 @@ pub struct ApiConfig {
     /// (unset: no keys; every client is limited by IP). A request with an
     /// unknown key is refused (401).
     pub keys_env: String,
+    /// Origins allowed to call the API from a browser (CORS), e.g.
+    /// `["https://ghostnet.example"]`. Empty (the default): no CORS
+    /// headers, browsers allow same-origin calls only; `["*"]`: any origin.
+    pub cors_origins: Vec<String>,
+    /// Largest request body of the non-admin routes, in bytes (larger: 413).
+    /// The admin routes use `admin.max_component_bytes`.
+    pub max_body_bytes: usize,
 }
 
 impl Default for ApiConfig {
@@ -260,6 +267,8 @@ impl Default for ApiConfig {
             rate_limit_per_ip: 100,
             rate_limit_per_key: 1000,
             keys_env: "WRAITH_API_KEYS".to_owned(),
+            cors_origins: Vec::new(),
+            max_body_bytes: 64 * 1024,
         }
     }
 }

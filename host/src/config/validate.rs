@@ -201,7 +201,13 @@ impl Config {
                 "must name an environment variable",
             ));
         }
-        Ok(())
+        in_range(
+            "api.max_body_bytes",
+            self.api.max_body_bytes as u64,
+            1,
+            64 * 1024 * 1024,
+        )?;
+        validate_cors_origins(&self.api.cors_origins)
     }
 
     fn validate_log(&self) -> ConfigResult<()> {
@@ -455,12 +461,70 @@ fn in_range(key: &str, value: u64, min: u64, max: u64) -> ConfigResult<()> {
     Ok(())
 }
 
+/// `api.cors_origins`: `["*"]` alone, or `scheme://host[:port]` origins
+/// (no path, no trailing slash) that are valid header values.
+fn validate_cors_origins(origins: &[String]) -> ConfigResult<()> {
+    if origins.iter().any(|o| o == "*") {
+        if origins.len() > 1 {
+            return Err(ConfigError::key(
+                "api.cors_origins",
+                "\"*\" allows any origin and must be the only entry",
+            ));
+        }
+        return Ok(());
+    }
+    for origin in origins {
+        let rest = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"));
+        let valid = rest.is_some_and(|host| {
+            !host.is_empty()
+                && !host.contains('/')
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+        });
+        if !valid {
+            return Err(ConfigError::key(
+                "api.cors_origins",
+                format!("{origin:?} is not an origin (http(s)://host[:port], no path) or \"*\""),
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use crate::config::parse_str;
 
     fn err(text: &str) -> String {
         parse_str(text, Vec::new()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn api_cors_and_body_limit_are_checked() {
+        for bad in [
+            "cors_origins = [\"*\", \"https://a.example\"]",
+            "cors_origins = [\"a.example\"]",
+            "cors_origins = [\"https://a.example/app\"]",
+            "cors_origins = [\"https://\"]",
+        ] {
+            let e = err(&format!("[api]\n{bad}\n"));
+            assert!(e.contains("api.cors_origins"), "{bad}: {e}");
+        }
+        let e = err("[api]\nmax_body_bytes = 0\n");
+        assert!(e.contains("api.max_body_bytes"), "{e}");
+        for good in [
+            "cors_origins = [\"*\"]",
+            "cors_origins = []",
+            "cors_origins = [\"https://a.example\", \"http://127.0.0.1:5173\"]",
+        ] {
+            assert!(
+                parse_str(&format!("[api]\n{good}\n"), Vec::new()).is_ok(),
+                "{good}"
+            );
+        }
     }
 
     #[test]
