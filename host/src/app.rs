@@ -448,6 +448,11 @@ impl App {
                 max_component_bytes: cfg.admin.max_component_bytes,
                 ws,
                 limiter: Some(limiter.clone()),
+                read_cache: (cfg.api.read_cache_entries > 0).then(|| {
+                    Arc::new(crate::api::cache::ReadCache::new(
+                        cfg.api.read_cache_entries,
+                    ))
+                }),
             });
             Some(tokio::spawn(async move {
                 axum::serve(

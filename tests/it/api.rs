@@ -150,6 +150,7 @@ async fn app_with(config: ApiConfig) -> (TestDb, Router) {
         max_component_bytes: 1 << 20,
         ws: None,
         limiter: None,
+        read_cache: None,
     };
     (db, router(state))
 }
@@ -934,6 +935,7 @@ async fn api_rate_limits_per_ip_and_per_key() {
         max_component_bytes: 1 << 20,
         ws: None,
         limiter: Some(limiter.clone()),
+        read_cache: None,
     });
     let call = |key: Option<&'static str>| {
         let app = app.clone();
@@ -980,4 +982,79 @@ async fn api_rate_limits_per_ip_and_per_key() {
     // A live change (reload) takes effect at once: 0 = unlimited.
     limiter.set_limits(0, 0);
     assert_eq!(call(None).await.status(), StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_read_cache_serves_one_block_and_drops_everything_when_the_next_commits() {
+    let db = TestDb::create().await.unwrap();
+    let pool = db.pool().await.unwrap();
+    PgSink::migrate(&pool).await.unwrap();
+    sqlx::raw_sql(SEED).execute(&pool).await.unwrap();
+    let status = Arc::new(Status::new(31337));
+    let at = |n: u64| {
+        let s = status.clone();
+        move || {
+            s.update(|d| {
+                d.indexed = Some(n);
+                d.indexed_hash = Some(format!("0x{n:064x}"));
+            });
+        }
+    };
+    let app = router(ApiState {
+        pool: pool.clone(),
+        status: status.clone(),
+        config: ApiConfig::default(),
+        admin: None,
+        max_component_bytes: 1 << 20,
+        ws: None,
+        limiter: None,
+        read_cache: Some(Arc::new(wraith_host::api::cache::ReadCache::new(16))),
+    });
+    let fetch = |uri: &'static str| {
+        let app = app.clone();
+        async move {
+            let r = app
+                .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            let cache = r
+                .headers()
+                .get("x-wraith-cache")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let block = r
+                .headers()
+                .get("x-wraith-block-number")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let body: Value =
+                serde_json::from_slice(&r.into_body().collect().await.unwrap().to_bytes()).unwrap();
+            (cache, block, body)
+        }
+    };
+    let uri = "/api/v1/positions/0x00000000000000000000000000000000000000a1";
+    // Nothing committed yet: no cache.
+    assert_eq!(fetch(uri).await.0, None);
+    at(10)();
+    let (c, b, first) = fetch(uri).await;
+    assert_eq!((c.as_deref(), b.as_deref()), (Some("miss"), Some("10")));
+    // The row changes in the database, but block 10 is still the last
+    // committed one: the cached answer is served.
+    sqlx::query("UPDATE positions SET amount = 7 WHERE user_address = $1")
+        .bind(hex::decode(&uri[uri.len() - 40..]).unwrap())
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (c, _, again) = fetch(uri).await;
+    assert_eq!(c.as_deref(), Some("hit"));
+    assert_eq!(again, first);
+    // Block 11 commits: everything cached is dropped.
+    at(11)();
+    let (c, b, fresh) = fetch(uri).await;
+    assert_eq!((c.as_deref(), b.as_deref()), (Some("miss"), Some("11")));
+    assert_ne!(fresh, first);
+    assert!(fresh.to_string().contains("\"7\""), "{fresh}");
+    // Errors and clock-dependent routes are never cached.
+    let bad = "/api/v1/positions/0x12";
+    assert_eq!(fetch(bad).await.0, None);
+    assert_eq!(fetch(bad).await.0, None);
+    assert_eq!(fetch("/api/v1/scans/next?level=1").await.0, None);
 }

@@ -88,7 +88,7 @@ pub(crate) async fn serve(State(state): State<ApiState>, request: Request, next:
     let (Some(number), Some(hash)) = (s.indexed, s.indexed_hash) else {
         return next.run(request).await;
     };
-    if request.method() != Method::GET {
+    if request.method() != Method::GET || depends_on_the_clock(request.uri().path()) {
         return next.run(request).await;
     }
     let block = (number, hash);
@@ -114,9 +114,22 @@ pub(crate) async fn serve(State(state): State<ApiState>, request: Request, next:
         }
         // Too big to keep: nothing was cached; say so rather than send a
         // truncated body.
-        Err(_) => super::ApiError::Internal("response too large to buffer".to_owned())
-            .into_response(),
+        Err(_) => {
+            super::ApiError::Internal("response too large to buffer".to_owned()).into_response()
+        }
     }
+}
+
+/// Routes whose answer also depends on the server's clock (countdowns,
+/// periods ending now): never cached, a quiet chain would freeze them.
+fn depends_on_the_clock(path: &str) -> bool {
+    [
+        "/api/v1/scans/next",
+        "/api/v1/leaderboards",
+        "/api/v1/stats",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
 }
 
 fn json_response(body: Bytes, cache: &'static str) -> Response {

@@ -5,6 +5,7 @@
 
 pub mod admin;
 mod arcade;
+pub mod cache;
 mod deadpool;
 mod deaths;
 mod error;
@@ -49,6 +50,8 @@ pub struct ApiState {
     pub ws: Option<Arc<ws::WsHub>>,
     /// Rate limits of `/api/v1/*` (None: unlimited).
     pub limiter: Option<Arc<limits::RateLimiter>>,
+    /// The read cache of `GET /api/v1/*` (None: disabled).
+    pub read_cache: Option<Arc<cache::ReadCache>>,
 }
 
 /// The API routes.
@@ -68,6 +71,7 @@ pub fn router(state: ApiState) -> Router {
     // limited: monitors poll them).
     let api_v1 = api_v1()
         .router
+        .route_layer(middleware::from_fn_with_state(state.clone(), cache::serve))
         .route_layer(middleware::from_fn_with_state(state.clone(), limits::limit));
     let public = Router::new()
         .merge(api_v1)

@@ -255,6 +255,10 @@ pub struct ApiConfig {
     /// Largest request body of the non-admin routes, in bytes (larger: 413).
     /// The admin routes use `admin.max_component_bytes`.
     pub max_body_bytes: usize,
+    /// Responses kept by the read cache of `GET /api/v1/*` (per committed
+    /// block: every entry is dropped when the next block commits). 0
+    /// disables it.
+    pub read_cache_entries: usize,
 }
 
 impl Default for ApiConfig {
@@ -269,6 +273,7 @@ impl Default for ApiConfig {
             keys_env: "WRAITH_API_KEYS".to_owned(),
             cors_origins: Vec::new(),
             max_body_bytes: 64 * 1024,
+            read_cache_entries: 4096,
         }
     }
 }

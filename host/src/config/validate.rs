@@ -207,6 +207,12 @@ impl Config {
             1,
             64 * 1024 * 1024,
         )?;
+        in_range(
+            "api.read_cache_entries",
+            self.api.read_cache_entries as u64,
+            0,
+            1_000_000,
+        )?;
         validate_cors_origins(&self.api.cors_origins)
     }
 
