@@ -81,9 +81,20 @@ browser: ## install Debian's chromium and chromium-driver (for the status page t
 	fi
 
 .PHONY: test-integration
-test-integration: tools contracts handlers db browser ## integration tests (anvil, PostgreSQL, the real binary and components)
+test-integration: tools contracts handlers db browser ## integration tests (anvil, PostgreSQL, the real binary and components), then schemathesis
 	$(CARGO) build -p wraith-host
 	WRAITH_BIN=$(CARGO_TARGET_DIR)/debug/wraith $(CARGO) test -p wraith-tests --test it -- --test-threads 4
+	$(MAKE) schemathesis
+
+.tools/venv/bin/st:
+	@echo "installing schemathesis into .tools/venv (from PyPI)"
+	python3 -m venv .tools/venv
+	.tools/venv/bin/pip install -q "schemathesis==4.32.5"
+
+.PHONY: schemathesis
+schemathesis: tools contracts handlers db .tools/venv/bin/st ## property-based run of the OpenAPI document against a seeded host: no 5xx
+	$(CARGO) build -p wraith-host -p wraith-tests --bin wraith-devnet
+	scripts/schemathesis.sh
 
 .PHONY: test
 test: lint test-unit test-integration ## everything CI runs: lint, unit and integration tests

@@ -61,6 +61,9 @@ enum Cmd {
         /// Rounds of the scenario played first (0: skip it).
         #[arg(long, default_value_t = 3)]
         rounds: usize,
+        /// Stop after this many position actions (default: never).
+        #[arg(long)]
+        steps: Option<u64>,
     },
 }
 
@@ -123,6 +126,7 @@ async fn main() -> anyhow::Result<()> {
             interval_ms,
             seed,
             rounds,
+            steps,
         } => {
             let d: serde_json::Value =
                 serde_json::from_str(&std::fs::read_to_string(&deployment)?)?;
@@ -146,7 +150,7 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
             let mut state = seed;
-            loop {
+            for _ in 0..steps.unwrap_or(u64::MAX) {
                 let p = players[(next(&mut state) % players.len() as u64) as usize];
                 let pos = anvil
                     .call(gc, IGhostCore::getPositionCall { user: p })
