@@ -71,7 +71,7 @@ async fn given_a_seeded_scenario_of_20_players_and_3_rounds_when_indexed_should_
         seed: 0x5eed,
         players: PLAYERS,
         rounds: ROUNDS,
-        dead_withdrawals: false,
+        dead_withdrawals: true,
     };
     let played = scenario::run(&anvil, &s, cfg).await.unwrap();
     println!("scenario: {played:?}");
