@@ -16,8 +16,8 @@ use alloy::sol;
 use crate::chain::Anvil;
 use crate::ghostnet::{IData, IGhostCore, Rng, data};
 use crate::ghostnet_suite::{
-    self as suite, ICore, IDeadPool, IFeeRouter, IGhostPresale, IRewardsDistributor, IToken,
-    ITraceScan, Suite, eth, toll_amount,
+    self as suite, ICore, IDeadPool, IFeeRouter, IGhostPresale, IPresaleClaim, IRewardsDistributor,
+    ITeamVesting, IToken, ITraceScan, Suite, eth, toll_amount,
 };
 
 sol! {
@@ -54,6 +54,11 @@ pub struct Config {
     /// then revert on-chain (underflow, GhostCore short of DATA) are
     /// skipped and counted as `skipped:<op>`.
     pub dead_withdrawals: bool,
+    /// Whether the scenario ends by closing the sale and paying out: the
+    /// presale is finalized (ETH withdrawn), PresaleClaim is funded and
+    /// enabled and every buyer claims; after the vesting cliff (a 31-day
+    /// warp) the team beneficiary claims.
+    pub closing: bool,
 }
 
 /// What a scenario did (transactions sent per operation).
@@ -256,6 +261,52 @@ impl Game<'_> {
         }
         self.send("unpause", admin, gc, IGhostCore::unpauseCall {})
             .await
+    }
+
+    /// The sale closes and pays out; the team vesting pays after its cliff
+    /// (see [`Config::closing`]).
+    async fn closing(&mut self) -> anyhow::Result<()> {
+        let (ps, claim, admin) = (self.s.presale, self.s.presale_claim, self.s.core.admin);
+        self.send("finalize", admin, ps, IGhostPresale::finalizeCall {})
+            .await?;
+        self.send(
+            "withdrawETH",
+            admin,
+            ps,
+            IGhostPresale::withdrawETHCall { to: admin },
+        )
+        .await?;
+        let sold = self.anvil.call(ps, IGhostPresale::totalSoldCall {}).await?;
+        // Twice what was sold: enough whatever a taxed transfer takes.
+        suite::fund(self.anvil, &self.s.core, claim, sold * U256::from(2u64)).await?;
+        self.played.add("fundClaim");
+        self.send(
+            "enableClaiming",
+            admin,
+            claim,
+            IPresaleClaim::enableClaimingCall {},
+        )
+        .await?;
+        for p in self.players.clone() {
+            let bought = self
+                .anvil
+                .call(ps, IGhostPresale::allocationsCall { account: p })
+                .await?;
+            if !bought.is_zero() {
+                self.send("presaleClaim", p, claim, IPresaleClaim::claimCall {})
+                    .await?;
+            }
+        }
+        let now = suite::now(self.anvil).await?;
+        suite::warp_to(self.anvil, now + 31 * 24 * 3600).await?;
+        let beneficiary = self.s.beneficiary;
+        self.send(
+            "vestingClaim",
+            beneficiary,
+            self.s.team_vesting,
+            ITeamVesting::claimCall {},
+        )
+        .await
     }
 
     fn pick(&mut self) -> Address {
@@ -610,5 +661,8 @@ pub async fn run(anvil: &Anvil, s: &Suite, cfg: Config) -> anyhow::Result<Played
     )
     .await?;
     g.positions().await?;
+    if cfg.closing {
+        g.closing().await?;
+    }
     Ok(g.played)
 }
