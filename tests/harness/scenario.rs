@@ -10,8 +10,10 @@
 //! times start at anvil's wall clock, and the scan seeds with them, so who
 //! dies (and what follows from it) varies between runs.
 
-use alloy::primitives::{Address, B256, U256};
+use alloy::primitives::{Address, B256, U256, keccak256};
+use alloy::signers::SignerSync;
 use alloy::sol;
+use alloy::sol_types::SolValue;
 
 use crate::chain::Anvil;
 use crate::ghostnet::{IData, IGhostCore, Rng, data};
@@ -26,6 +28,12 @@ sol! {
         function wouldDie(uint8 level, address user) external view returns (bool);
         function canExecuteScan(uint8 level) external view returns (bool);
         function canFinalizeScan(uint8 level) external view returns (bool);
+    }
+
+    /// GhostCore's boost vouchers (EIP-712, signed by the boost signer).
+    interface IBoosts {
+        function DOMAIN_SEPARATOR() external view returns (bytes32);
+        function applyBoost(uint8 boostType, uint16 valueBps, uint64 expiry, bytes32 nonce, bytes signature) external;
     }
 }
 
@@ -54,11 +62,12 @@ pub struct Config {
     /// then revert on-chain (underflow, GhostCore short of DATA) are
     /// skipped and counted as `skipped:<op>`.
     pub dead_withdrawals: bool,
-    /// Whether the scenario ends by closing the sale and paying out: the
-    /// presale is finalized (ETH withdrawn), PresaleClaim is funded and
-    /// enabled and every buyer claims; after the vesting cliff (a 31-day
-    /// warp) the team beneficiary claims.
-    pub closing: bool,
+    /// Whether the scenario ends with extra traffic: two boosts (one of
+    /// each type, vouchers signed by the boost signer, the admin); the
+    /// presale finalized (ETH withdrawn), PresaleClaim funded and enabled
+    /// and every buyer's claim; after the vesting cliff (a 31-day warp)
+    /// the team beneficiary's claim.
+    pub finale: bool,
 }
 
 /// What a scenario did (transactions sent per operation).
@@ -263,9 +272,10 @@ impl Game<'_> {
             .await
     }
 
-    /// The sale closes and pays out; the team vesting pays after its cliff
-    /// (see [`Config::closing`]).
-    async fn closing(&mut self) -> anyhow::Result<()> {
+    /// Boosts; the sale closes and pays out; the team vesting pays after
+    /// its cliff (see [`Config::finale`]).
+    async fn finale(&mut self) -> anyhow::Result<()> {
+        self.boosts().await?;
         let (ps, claim, admin) = (self.s.presale, self.s.presale_claim, self.s.core.admin);
         self.send("finalize", admin, ps, IGhostPresale::finalizeCall {})
             .await?;
@@ -307,6 +317,76 @@ impl Game<'_> {
             ITeamVesting::claimCall {},
         )
         .await
+    }
+
+    /// A DEATH_REDUCTION and a YIELD_MULTIPLIER boost for players with a
+    /// position (alive or dead), each with a voucher the admin signs.
+    async fn boosts(&mut self) -> anyhow::Result<()> {
+        let gc = self.s.core.ghost_core;
+        let domain = self
+            .anvil
+            .call(gc, IBoosts::DOMAIN_SEPARATORCall {})
+            .await?;
+        let typehash = keccak256(
+            "Boost(address user,uint8 boostType,uint16 valueBps,uint64 expiry,bytes32 nonce)",
+        );
+        // The admin is account 0 and GhostCore's boost signer.
+        let key = crate::chain::signer(0)?;
+        let expiry = suite::now(self.anvil).await? + 3600;
+        for (boost_type, value_bps) in [(0u8, 500u16), (1, 2000)] {
+            let Some(user) = self.with_position().await? else {
+                return Ok(());
+            };
+            let nonce = keccak256(self.rng.next_u64().to_be_bytes());
+            let struct_hash = keccak256(
+                (
+                    typehash,
+                    user,
+                    U256::from(boost_type),
+                    U256::from(value_bps),
+                    U256::from(expiry),
+                    nonce,
+                )
+                    .abi_encode(),
+            );
+            let mut preimage = vec![0x19, 0x01];
+            preimage.extend_from_slice(domain.as_slice());
+            preimage.extend_from_slice(struct_hash.as_slice());
+            let signature = key.sign_hash_sync(&keccak256(&preimage))?;
+            self.send(
+                "applyBoost",
+                user,
+                gc,
+                IBoosts::applyBoostCall {
+                    boostType: boost_type,
+                    valueBps: value_bps,
+                    expiry,
+                    nonce,
+                    signature: signature.as_bytes().to_vec().into(),
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// A random player that has a position record, if any.
+    async fn with_position(&mut self) -> anyhow::Result<Option<Address>> {
+        let start = self.rng.below(self.players.len() as u64) as usize;
+        for i in 0..self.players.len() {
+            let p = self.players[(start + i) % self.players.len()];
+            let pos = self
+                .anvil
+                .call(
+                    self.s.core.ghost_core,
+                    IGhostCore::getPositionCall { user: p },
+                )
+                .await?;
+            if pos.level != 0 {
+                return Ok(Some(p));
+            }
+        }
+        Ok(None)
     }
 
     fn pick(&mut self) -> Address {
@@ -661,8 +741,8 @@ pub async fn run(anvil: &Anvil, s: &Suite, cfg: Config) -> anyhow::Result<Played
     )
     .await?;
     g.positions().await?;
-    if cfg.closing {
-        g.closing().await?;
+    if cfg.finale {
+        g.finale().await?;
     }
     Ok(g.played)
 }

@@ -304,7 +304,7 @@ async fn given_every_ghostnet_handler_and_reorgs_over_a_scenario_should_equal_a_
         players: PLAYERS,
         rounds: ROUNDS,
         dead_withdrawals: false,
-        closing: false,
+        finale: false,
     };
     let played = scenario::run(&anvil, &s, cfg).await.unwrap();
     converge(&host, &anvil).await;
