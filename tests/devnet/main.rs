@@ -139,6 +139,7 @@ async fn main() -> anyhow::Result<()> {
                     players: players.len().min(20),
                     rounds,
                     dead_withdrawals: true,
+                    finale: true,
                 };
                 println!(
                     "playing the scenario: {} players x {rounds} rounds",

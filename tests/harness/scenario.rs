@@ -10,14 +10,16 @@
 //! times start at anvil's wall clock, and the scan seeds with them, so who
 //! dies (and what follows from it) varies between runs.
 
-use alloy::primitives::{Address, B256, U256};
+use alloy::primitives::{Address, B256, U256, keccak256};
+use alloy::signers::SignerSync;
 use alloy::sol;
+use alloy::sol_types::SolValue;
 
 use crate::chain::Anvil;
 use crate::ghostnet::{IData, IGhostCore, Rng, data};
 use crate::ghostnet_suite::{
-    self as suite, ICore, IDeadPool, IFeeRouter, IGhostPresale, IRewardsDistributor, IToken,
-    ITraceScan, Suite, eth, toll_amount,
+    self as suite, ICore, IDeadPool, IFeeRouter, IGhostPresale, IPresaleClaim, IRewardsDistributor,
+    ITeamVesting, IToken, ITraceScan, Suite, eth, toll_amount,
 };
 
 sol! {
@@ -26,6 +28,12 @@ sol! {
         function wouldDie(uint8 level, address user) external view returns (bool);
         function canExecuteScan(uint8 level) external view returns (bool);
         function canFinalizeScan(uint8 level) external view returns (bool);
+    }
+
+    /// GhostCore's boost vouchers (EIP-712, signed by the boost signer).
+    interface IBoosts {
+        function DOMAIN_SEPARATOR() external view returns (bytes32);
+        function applyBoost(uint8 boostType, uint16 valueBps, uint64 expiry, bytes32 nonce, bytes signature) external;
     }
 }
 
@@ -49,11 +57,17 @@ pub struct Config {
     /// Number of rounds.
     pub rounds: usize,
     /// Whether dead positions use `emergencyWithdraw` while paused (the
-    /// upstream quirk: their amount leaves the level total a second time
-    /// and an unrelated array entry is dropped). Later calls on such a
-    /// level may then revert on-chain with an arithmetic underflow; the
-    /// scenario counts them (`reverted_underflow_after_quirk`) and goes on.
+    /// upstream quirk: their amount leaves the level total a second time,
+    /// so the total falls below the alive amounts). Later calls that
+    /// then revert on-chain (underflow, GhostCore short of DATA) are
+    /// skipped and counted as `skipped:<op>`.
     pub dead_withdrawals: bool,
+    /// Whether the scenario ends with extra traffic: two boosts (one of
+    /// each type, vouchers signed by the boost signer, the admin); the
+    /// presale finalized (ETH withdrawn), PresaleClaim funded and enabled
+    /// and every buyer's claim; after the vesting cliff (a 31-day warp)
+    /// the team beneficiary's claim.
+    pub finale: bool,
 }
 
 /// What a scenario did (transactions sent per operation).
@@ -78,9 +92,6 @@ struct Game<'a> {
     players: Vec<Address>,
     played: Played,
     dead_withdrawals: bool,
-    /// A dead position was emergency-withdrawn: its amount left a level
-    /// total twice, so later calls on that level may underflow on-chain.
-    corrupted: bool,
 }
 
 impl Game<'_> {
@@ -94,6 +105,36 @@ impl Game<'_> {
         self.send_value(op, from, to, call, U256::ZERO).await
     }
 
+    /// Like [`Self::send`], but a call that would revert with an arithmetic
+    /// underflow or `ERC20InsufficientBalance` (selector `0xe450d38c`) is
+    /// skipped (counted as `skipped:<op>`). A dead position's
+    /// `emergencyWithdraw` (the upstream quirk) takes its amount off the
+    /// level total a second time, so the total falls below the sum of the
+    /// alive amounts and a later extract, death or cull at that level can
+    /// underflow; and it pays back stake already distributed by the
+    /// cascade, so GhostCore can run short of DATA for later payouts.
+    async fn send_unless_underflow<C: alloy::sol_types::SolCall>(
+        &mut self,
+        op: &'static str,
+        skipped: &'static str,
+        from: Address,
+        to: Address,
+        call: C,
+    ) -> anyhow::Result<()> {
+        match self.send(op, from, to, call).await {
+            Err(e)
+                if {
+                    let e = format!("{e:#}");
+                    e.contains("arithmetic underflow") || e.contains("0xe450d38c")
+                } =>
+            {
+                self.played.add(skipped);
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
     async fn send_value<C: alloy::sol_types::SolCall>(
         &mut self,
         op: &'static str,
@@ -102,30 +143,9 @@ impl Game<'_> {
         call: C,
         value: U256,
     ) -> anyhow::Result<()> {
-        match suite::send(self.anvil, from, to, call, value).await {
-            Ok(_) => {
-                self.played.add(op);
-                Ok(())
-            }
-            // After the upstream quirk (a dead position withdrawn), a
-            // level's total is lower than its positions: the contract
-            // itself reverts with an arithmetic underflow (panic 0x11) on
-            // some later calls of that level. That is the chain's truth;
-            // the scenario goes on without the call.
-            // Or it no longer holds the DATA it owes (ERC20InsufficientBalance,
-            // 0xe450d38c): dead positions were paid principal that had
-            // already been distributed at their death.
-            Err(e)
-                if self.corrupted && {
-                    let m = format!("{e:#}");
-                    m.contains("(0x11)") || m.contains("0xe450d38c")
-                } =>
-            {
-                self.played.add("reverted_underflow_after_quirk");
-                Ok(())
-            }
-            Err(e) => Err(e),
-        }
+        suite::send(self.anvil, from, to, call, value).await?;
+        self.played.add(op);
+        Ok(())
     }
 
     fn wei(&mut self, n: u64) -> U256 {
@@ -144,18 +164,36 @@ impl Game<'_> {
                 let level = 1 + self.rng.below(5) as u8;
                 let amount =
                     data(MIN_STAKE[level as usize] + self.rng.below(200)) + self.wei(1_000_000);
-                self.send("jackIn", p, gc, IGhostCore::jackInCall { amount, level })
-                    .await?;
+                self.send_unless_underflow(
+                    "jackIn",
+                    "skipped:jackIn",
+                    p,
+                    gc,
+                    IGhostCore::jackInCall { amount, level },
+                )
+                .await?;
             } else if pos.alive {
                 match self.rng.below(6) {
                     0 => {
-                        self.send("extract", p, gc, IGhostCore::extractCall {})
-                            .await?
+                        self.send_unless_underflow(
+                            "extract",
+                            "skipped:extract",
+                            p,
+                            gc,
+                            IGhostCore::extractCall {},
+                        )
+                        .await?
                     }
                     1 | 2 => {
                         let amount = data(1 + self.rng.below(40)) + self.wei(1_000);
-                        self.send("addStake", p, gc, IGhostCore::addStakeCall { amount })
-                            .await?;
+                        self.send_unless_underflow(
+                            "addStake",
+                            "skipped:addStake",
+                            p,
+                            gc,
+                            IGhostCore::addStakeCall { amount },
+                        )
+                        .await?;
                     }
                     _ => {}
                 }
@@ -180,8 +218,14 @@ impl Game<'_> {
                 .call(gc, ICore::getPendingRewardsCall { user: p })
                 .await?;
             if !pending.is_zero() {
-                self.send("claimRewards", p, gc, ICore::claimRewardsCall {})
-                    .await?;
+                self.send_unless_underflow(
+                    "claimRewards",
+                    "skipped:claimRewards",
+                    p,
+                    gc,
+                    ICore::claimRewardsCall {},
+                )
+                .await?;
             }
         }
         Ok(())
@@ -215,21 +259,134 @@ impl Game<'_> {
                 continue;
             }
             alive_done |= pos.alive;
-            self.send(
-                if pos.alive {
-                    "emergencyWithdraw"
-                } else {
-                    "emergencyWithdrawDead"
-                },
+            self.send_unless_underflow(
+                "emergencyWithdraw",
+                "skipped:emergencyWithdraw",
                 p,
                 gc,
                 IGhostCore::emergencyWithdrawCall {},
             )
             .await?;
-            self.corrupted |= !pos.alive;
         }
         self.send("unpause", admin, gc, IGhostCore::unpauseCall {})
             .await
+    }
+
+    /// Boosts; the sale closes and pays out; the team vesting pays after
+    /// its cliff (see [`Config::finale`]).
+    async fn finale(&mut self) -> anyhow::Result<()> {
+        self.boosts().await?;
+        let (ps, claim, admin) = (self.s.presale, self.s.presale_claim, self.s.core.admin);
+        self.send("finalize", admin, ps, IGhostPresale::finalizeCall {})
+            .await?;
+        self.send(
+            "withdrawETH",
+            admin,
+            ps,
+            IGhostPresale::withdrawETHCall { to: admin },
+        )
+        .await?;
+        let sold = self.anvil.call(ps, IGhostPresale::totalSoldCall {}).await?;
+        // Twice what was sold: enough whatever a taxed transfer takes.
+        suite::fund(self.anvil, &self.s.core, claim, sold * U256::from(2u64)).await?;
+        self.played.add("fundClaim");
+        self.send(
+            "enableClaiming",
+            admin,
+            claim,
+            IPresaleClaim::enableClaimingCall {},
+        )
+        .await?;
+        for p in self.players.clone() {
+            let bought = self
+                .anvil
+                .call(ps, IGhostPresale::allocationsCall { account: p })
+                .await?;
+            if !bought.is_zero() {
+                self.send("presaleClaim", p, claim, IPresaleClaim::claimCall {})
+                    .await?;
+            }
+        }
+        let now = suite::now(self.anvil).await?;
+        suite::warp_to(self.anvil, now + 31 * 24 * 3600).await?;
+        let beneficiary = self.s.beneficiary;
+        self.send(
+            "vestingClaim",
+            beneficiary,
+            self.s.team_vesting,
+            ITeamVesting::claimCall {},
+        )
+        .await
+    }
+
+    /// A DEATH_REDUCTION and a YIELD_MULTIPLIER boost for players with a
+    /// position (alive or dead), each with a voucher the admin signs.
+    async fn boosts(&mut self) -> anyhow::Result<()> {
+        let gc = self.s.core.ghost_core;
+        let domain = self
+            .anvil
+            .call(gc, IBoosts::DOMAIN_SEPARATORCall {})
+            .await?;
+        let typehash = keccak256(
+            "Boost(address user,uint8 boostType,uint16 valueBps,uint64 expiry,bytes32 nonce)",
+        );
+        // The admin is account 0 and GhostCore's boost signer.
+        let key = crate::chain::signer(0)?;
+        let expiry = suite::now(self.anvil).await? + 3600;
+        for (boost_type, value_bps) in [(0u8, 500u16), (1, 2000)] {
+            let Some(user) = self.with_position().await? else {
+                return Ok(());
+            };
+            let nonce = keccak256(self.rng.next_u64().to_be_bytes());
+            let struct_hash = keccak256(
+                (
+                    typehash,
+                    user,
+                    U256::from(boost_type),
+                    U256::from(value_bps),
+                    U256::from(expiry),
+                    nonce,
+                )
+                    .abi_encode(),
+            );
+            let mut preimage = vec![0x19, 0x01];
+            preimage.extend_from_slice(domain.as_slice());
+            preimage.extend_from_slice(struct_hash.as_slice());
+            let signature = key.sign_hash_sync(&keccak256(&preimage))?;
+            self.send(
+                "applyBoost",
+                user,
+                gc,
+                IBoosts::applyBoostCall {
+                    boostType: boost_type,
+                    valueBps: value_bps,
+                    expiry,
+                    nonce,
+                    signature: signature.as_bytes().to_vec().into(),
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// A random player that has a position record, if any.
+    async fn with_position(&mut self) -> anyhow::Result<Option<Address>> {
+        let start = self.rng.below(self.players.len() as u64) as usize;
+        for i in 0..self.players.len() {
+            let p = self.players[(start + i) % self.players.len()];
+            let pos = self
+                .anvil
+                .call(
+                    self.s.core.ghost_core,
+                    IGhostCore::getPositionCall { user: p },
+                )
+                .await?;
+            if pos.level != 0 {
+                return Ok(Some(p));
+            }
+        }
+        Ok(None)
     }
 
     fn pick(&mut self) -> Address {
@@ -386,8 +543,9 @@ impl Game<'_> {
             }
             let submitter = self.pick();
             for dead_users in batches {
-                self.send(
+                self.send_unless_underflow(
                     "submitDeaths",
+                    "skipped:submitDeaths",
                     submitter,
                     ts,
                     ITraceScan::submitDeathsCall {
@@ -541,7 +699,6 @@ pub async fn run(anvil: &Anvil, s: &Suite, cfg: Config) -> anyhow::Result<Played
         players: s.core.players[..cfg.players].to_vec(),
         played: Played::default(),
         dead_withdrawals: cfg.dead_withdrawals,
-        corrupted: false,
     };
     // Level 4 holds at most four positions: further jack-ins cull.
     let gc = s.core.ghost_core;
@@ -584,5 +741,8 @@ pub async fn run(anvil: &Anvil, s: &Suite, cfg: Config) -> anyhow::Result<Played
     )
     .await?;
     g.positions().await?;
+    if cfg.finale {
+        g.finale().await?;
+    }
     Ok(g.played)
 }

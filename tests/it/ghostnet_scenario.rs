@@ -72,6 +72,7 @@ async fn given_a_seeded_scenario_of_20_players_and_3_rounds_when_indexed_should_
         players: PLAYERS,
         rounds: ROUNDS,
         dead_withdrawals: true,
+        finale: true,
     };
     let played = scenario::run(&anvil, &s, cfg).await.unwrap();
     println!("scenario: {played:?}");

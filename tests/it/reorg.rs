@@ -303,7 +303,8 @@ async fn given_every_ghostnet_handler_and_reorgs_over_a_scenario_should_equal_a_
         seed: 0xfee1,
         players: PLAYERS,
         rounds: ROUNDS,
-        dead_withdrawals: false,
+        dead_withdrawals: true,
+        finale: true,
     };
     let played = scenario::run(&anvil, &s, cfg).await.unwrap();
     converge(&host, &anvil).await;

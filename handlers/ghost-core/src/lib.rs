@@ -33,7 +33,13 @@
 //! to the array's members. The upstream quirk of `emergencyWithdraw` on a
 //! dead position — `_positionIndex` was cleared at death, so slot 0, an
 //! unrelated alive position, is dropped from the array (it stays alive but
-//! no longer gains streak points and cannot be culled) — is reproduced.
+//! no longer gains streak points and cannot be culled) — is reproduced,
+//! and so is its effect on `totalStaked`: the dead position's amount,
+//! which left the total at death, is subtracted a second time, so the
+//! total falls below the sum of the alive amounts. Every total update
+//! therefore follows the contract's own order (`addStake`: the settled
+//! haircut off, then the added amount on — never "old amount off,
+//! `newTotal` on", which would underflow where the contract does not).
 //! Consistency checks fail loudly (handler error) when a log contradicts
 //! the model: a culled victim that is not slot 0, a `SurvivorsUpdated`
 //! count different from the array length, a cascade split that does not

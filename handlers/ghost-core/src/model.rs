@@ -422,6 +422,30 @@ impl Level {
         Ok(())
     }
 
+    /// `addStake` on a position of this level, as the contract orders it:
+    /// `_settleResetPenalty` takes the pending `haircut` off the total,
+    /// then `totalStaked += amount`. Never "minus the old stored amount,
+    /// plus `newTotal`": after a dead position's `emergencyWithdraw` the
+    /// total is below the sum of the alive amounts (CONTRACTS.md §3.1), so
+    /// that detour can underflow where the contract does not.
+    pub(crate) fn top_up(&mut self, haircut: U256, amount: U256) -> wraith_sdk::Result<()> {
+        self.sub_stake(haircut)?;
+        self.add_stake(amount)
+    }
+
+    /// A position of this level leaves it through `extract` or
+    /// `emergencyWithdraw`: `totalStaked -= stored` and, if it was alive,
+    /// `aliveCount -= 1`. `emergencyWithdraw` does this for a dead (or
+    /// culled) position too, whose amount already left the total when it
+    /// died: the total loses it a second time (upstream quirk, reproduced).
+    pub(crate) fn withdraw(&mut self, stored: U256, alive: bool) -> wraith_sdk::Result<()> {
+        self.sub_stake(stored)?;
+        if alive {
+            self.sub_alive()?;
+        }
+        Ok(())
+    }
+
     /// `aliveCount -= 1`.
     pub(crate) fn sub_alive(&mut self) -> wraith_sdk::Result<()> {
         if self.alive_count == 0 {
@@ -552,6 +576,39 @@ mod tests {
             haircut_chain(a, 1, 2).unwrap(),
             vec![U256::from(750u64), U256::from(563u64)]
         );
+    }
+
+    #[test]
+    fn dead_emergency_withdrawal_lowers_the_total_twice_and_later_top_ups_only_add() {
+        let d = |n: u64| U256::from(n);
+        let mut lvl = Level::new(2);
+        // Three alive positions: 100, 50 and 80.
+        for a in [100, 50, 80] {
+            lvl.add_stake(d(a)).unwrap();
+            lvl.alive_count += 1;
+        }
+        // The 100 dies (processDeaths): its amount leaves the total.
+        lvl.sub_stake(d(100)).unwrap();
+        lvl.sub_alive().unwrap();
+        assert_eq!((lvl.total_staked, lvl.alive_count), (d(130), 2));
+        // emergencyWithdraw of the dead position: the contract takes the
+        // pre-death amount off the total again; the alive count stays.
+        lvl.withdraw(d(100), false).unwrap();
+        assert_eq!((lvl.total_staked, lvl.alive_count), (d(30), 2));
+        // The total (30) is now below the alive amounts (50 + 80). addStake
+        // of 10 by the 50 only adds (no settled haircut): 40, no underflow
+        // although the position's stored amount exceeds the total.
+        lvl.top_up(U256::ZERO, d(10)).unwrap();
+        assert_eq!(lvl.total_staked, d(40));
+        // With a settled haircut: the cut leaves first, then the amount joins.
+        lvl.top_up(d(15), d(5)).unwrap();
+        assert_eq!(lvl.total_staked, d(30));
+        // Extracting the 60 would underflow on-chain (the transaction
+        // reverts), so an Extracted for it means the model diverged.
+        assert!(lvl.withdraw(d(60), true).is_err());
+        // The 30 left can go; the alive count follows.
+        lvl.withdraw(d(30), true).unwrap();
+        assert_eq!((lvl.total_staked, lvl.alive_count), (U256::ZERO, 1));
     }
 
     #[test]

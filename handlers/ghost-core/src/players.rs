@@ -112,13 +112,9 @@ pub(crate) fn on_stake_added(
         ev.user,
     )?;
     let haircut = pos.amount - settled;
-    // In the contract's order: the settled haircut leaves the level total,
-    // then the added amount joins it. (Not "− old amount + new total": after
-    // the emergencyWithdraw quirk a level total can be lower than one of its
-    // alive positions, and that intermediate step would underflow where the
-    // contract does not.)
-    lvl.sub_stake(haircut)?;
-    lvl.add_stake(ev.amount)?;
+    // The contract's order: the haircut leaves the total, then the amount
+    // joins it (the total can be below this position's stored amount).
+    lvl.top_up(haircut, ev.amount)?;
     ctx.push(
         Write::update("positions")
             .key("user_address", ev.user)
@@ -185,8 +181,9 @@ pub(crate) fn on_extracted(ctx: &mut Ctx, ev: &Ev<GhostCore::Extracted>) -> wrai
             ev.user,
         )?;
         haircut = pos.amount - paid;
-        lvl.sub_stake(pos.amount)?;
-        lvl.sub_alive()?;
+        // The contract takes the haircut (settled now or silently by a
+        // claimRewards) and the paid amount off the total: pos.amount.
+        lvl.withdraw(pos.amount, true)?;
     } else if emergency {
         // A dead or culled position: its amount left the level total at
         // death, and leaves it again here (upstream quirk).
@@ -198,7 +195,7 @@ pub(crate) fn on_extracted(ctx: &mut Ctx, ev: &Ev<GhostCore::Extracted>) -> wrai
                 pos.amount
             );
         }
-        lvl.sub_stake(ev.amount)?;
+        lvl.withdraw(ev.amount, false)?;
     } else {
         wraith_sdk::bail!("extract by {:#x}, whose position is dead", ev.user);
     }
