@@ -12,7 +12,8 @@ use crate::api::admin::AdminState;
 use crate::api::ws::WsHub;
 use crate::api::{self, ApiState};
 use crate::chain::{
-    BlockHeader, BlockWindow, ChainError, ChainFollower, FollowerSettings, Rpc, spawn_head_watcher,
+    BlockHeader, BlockWindow, ChainError, ChainEvent, ChainFollower, FollowerSettings, Rpc,
+    spawn_head_watcher,
 };
 use crate::config::Config;
 use crate::pipeline::{
@@ -241,31 +242,19 @@ impl App {
             }
         });
         let (tx, rx) = mpsc::channel(cfg.pipeline.channel_capacity);
-        let follower_settings = FollowerSettings {
-            chain: cfg.chain.clone(),
-            max_batch_blocks: cfg.pipeline.max_batch_blocks,
-            max_batch_logs: cfg.pipeline.max_batch_logs,
-        };
-        let mut follower = tokio::spawn(async move {
-            let mut heads = capped_rx;
-            while *heads.borrow() == 0 {
-                if heads.changed().await.is_err() {
-                    return Ok(());
-                }
-            }
-            ChainFollower::new(
+        let mut follower = spawn_follower(
+            cfg,
+            FollowerParts {
                 rpc,
-                follower_settings,
                 router,
                 window,
                 cursor,
                 status,
-                heads,
-                tx,
-            )
-            .run()
-            .await
-        });
+                heads: capped_rx,
+                events: tx,
+            },
+            false,
+        );
         let mut committed = pipeline.subscribe();
         let mut pipeline_task = tokio::spawn(pipeline.run(rx, None));
         let result = loop {
@@ -348,46 +337,19 @@ impl App {
         let (head_tx, head_rx) = watch::channel(0u64);
         let watcher = spawn_head_watcher(rpc.clone(), cfg.chain.clone(), head_tx);
         let (tx, rx) = mpsc::channel(cfg.pipeline.channel_capacity);
-        let follower_settings = FollowerSettings {
-            chain: cfg.chain.clone(),
-            max_batch_blocks: cfg.pipeline.max_batch_blocks,
-            max_batch_logs: cfg.pipeline.max_batch_logs,
-        };
-        let follower_status = status.clone();
-        let follower_rpc = rpc.clone();
-        let follower_router = router.clone();
-        let mut follower = tokio::spawn(async move {
-            // Wait for the first head so the follower never sees head 0.
-            let mut heads = head_rx;
-            while *heads.borrow() == 0 {
-                if heads.changed().await.is_err() {
-                    return Ok(());
-                }
-            }
-            let mut delay = Duration::from_secs(1);
-            loop {
-                let f = ChainFollower::new(
-                    follower_rpc.clone(),
-                    follower_settings.clone(),
-                    follower_router.clone(),
-                    window.clone(),
-                    cursor,
-                    follower_status.clone(),
-                    heads.clone(),
-                    tx.clone(),
-                );
-                match f.run().await {
-                    Err(e @ ChainError::WrongChain { .. }) => {
-                        tracing::error!(error = %e, retry_in_s = delay.as_secs(), "refusing to index");
-                        let msg = e.to_string();
-                        follower_status.update(|s| s.fatal = Some(msg));
-                        tokio::time::sleep(delay).await;
-                        delay = (delay * 2).min(Duration::from_secs(60));
-                    }
-                    other => return other,
-                }
-            }
-        });
+        let mut follower = spawn_follower(
+            cfg,
+            FollowerParts {
+                rpc: rpc.clone(),
+                router: router.clone(),
+                window,
+                cursor,
+                status: status.clone(),
+                heads: head_rx,
+                events: tx,
+            },
+            true,
+        );
         let committed = pipeline.committed_sender();
         let mut pipeline_task = tokio::spawn(pipeline.run(rx, Some(swaps)));
         let limiter = Arc::new(crate::api::limits::RateLimiter::new(
@@ -712,6 +674,72 @@ impl StreamsControl for Publishers {
     fn restart(&self, streams: &crate::config::StreamsConfig) -> Result<(), String> {
         self.start(streams).map_err(|e| format!("{e:#}"))
     }
+}
+
+/// What a chain follower runs on.
+struct FollowerParts {
+    rpc: Arc<Rpc>,
+    router: Arc<ArcSwap<Router>>,
+    window: BlockWindow,
+    cursor: Option<u64>,
+    status: Arc<Status>,
+    heads: watch::Receiver<u64>,
+    events: mpsc::Sender<ChainEvent>,
+}
+
+/// Run the chain follower once the first head is known (it never sees
+/// head 0). With `retry_wrong_chain` (the long-running host) a node on
+/// another chain is reported in the status and retried with backoff;
+/// otherwise (a one-shot command) it is an error.
+fn spawn_follower(
+    cfg: &Config,
+    parts: FollowerParts,
+    retry_wrong_chain: bool,
+) -> tokio::task::JoinHandle<Result<(), ChainError>> {
+    let settings = FollowerSettings {
+        chain: cfg.chain.clone(),
+        max_batch_blocks: cfg.pipeline.max_batch_blocks,
+        max_batch_logs: cfg.pipeline.max_batch_logs,
+    };
+    tokio::spawn(async move {
+        let FollowerParts {
+            rpc,
+            router,
+            window,
+            cursor,
+            status,
+            mut heads,
+            events,
+        } = parts;
+        while *heads.borrow() == 0 {
+            if heads.changed().await.is_err() {
+                return Ok(());
+            }
+        }
+        let mut delay = Duration::from_secs(1);
+        loop {
+            let f = ChainFollower::new(
+                rpc.clone(),
+                settings.clone(),
+                router.clone(),
+                window.clone(),
+                cursor,
+                status.clone(),
+                heads.clone(),
+                events.clone(),
+            );
+            match f.run().await {
+                Err(e @ ChainError::WrongChain { .. }) if retry_wrong_chain => {
+                    tracing::error!(error = %e, retry_in_s = delay.as_secs(), "refusing to index");
+                    let msg = e.to_string();
+                    status.update(|s| s.fatal = Some(msg));
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(60));
+                }
+                other => return other,
+            }
+        }
+    })
 }
 
 /// Reload the configuration on every SIGHUP.

@@ -225,6 +225,16 @@ impl Status {
         }
     }
 
+    /// The last committed block (number and hash), without copying the
+    /// rest of the status (read on every API request).
+    pub fn indexed_block(&self) -> Option<(u64, String)> {
+        let read = |d: &StatusData| Some((d.indexed?, d.indexed_hash.clone()?));
+        match self.data.read() {
+            Ok(d) => read(&d),
+            Err(poisoned) => read(&poisoned.into_inner()),
+        }
+    }
+
     /// Change the status.
     pub fn update(&self, f: impl FnOnce(&mut StatusData)) {
         match self.data.write() {

@@ -84,14 +84,12 @@ pub(crate) async fn serve(State(state): State<ApiState>, request: Request, next:
     let Some(cache) = state.read_cache.clone() else {
         return next.run(request).await;
     };
-    let s = state.status.snapshot();
-    let (Some(number), Some(hash)) = (s.indexed, s.indexed_hash) else {
-        return next.run(request).await;
-    };
     if request.method() != Method::GET || depends_on_the_clock(request.uri().path()) {
         return next.run(request).await;
     }
-    let block = (number, hash);
+    let Some(block) = state.status.indexed_block() else {
+        return next.run(request).await;
+    };
     let key = request
         .uri()
         .path_and_query()

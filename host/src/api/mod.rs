@@ -247,8 +247,7 @@ async fn observe(request: Request, next: Next) -> Response {
 
 async fn block_headers(State(state): State<ApiState>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
-    let s = state.status.snapshot();
-    if let (Some(n), Some(h)) = (s.indexed, s.indexed_hash) {
+    if let Some((n, h)) = state.status.indexed_block() {
         let headers = response.headers_mut();
         if let Ok(v) = HeaderValue::from_str(&n.to_string()) {
             headers.insert("x-wraith-block-number", v);

@@ -159,6 +159,63 @@ fn interval<'a>(p: &'a Params, allowed: &[&'a str]) -> Result<&'a str, ApiError>
     Ok(params::one_of(p, "interval", allowed)?.unwrap_or(allowed[0]))
 }
 
+/// The query of a series route: bucket interval, time window and page.
+struct Window<'a> {
+    interval: &'a str,
+    from: Option<i64>,
+    to: Option<i64>,
+    limit: i64,
+    offset: i64,
+}
+
+impl<'a> Window<'a> {
+    fn parse(p: &'a Params, allowed: &[&'a str], max_page: u32) -> Result<Self, ApiError> {
+        let (limit, offset) = params::page(p, max_page)?;
+        Ok(Self {
+            interval: interval(p, allowed)?,
+            from: params::time_opt(p, "from")?,
+            to: params::time_opt(p, "to")?,
+            limit,
+            offset,
+        })
+    }
+
+    /// The response: `extra` fields, then the buckets and the query.
+    fn answer<T: Serialize>(&self, mut extra: Value, buckets: Vec<T>) -> Json<Value> {
+        extra["interval"] = json!(self.interval);
+        extra["buckets"] = json!(buckets);
+        extra["limit"] = json!(self.limit);
+        extra["offset"] = json!(self.offset);
+        Json(extra)
+    }
+}
+
+/// A per-level series (`$1` interval, `$2` level, `$3`/`$4` window,
+/// `$5`/`$6` page) from one of the `agg_*` rollups.
+async fn level_series<T>(
+    state: &ApiState,
+    p: &Params,
+    allowed: &[&str],
+    sql: &'static str,
+) -> Result<Json<Value>, ApiError>
+where
+    T: Serialize + Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+{
+    params::only(p, &["interval", "level", "from", "to", "limit", "offset"])?;
+    let w = Window::parse(p, allowed, state.config.max_page_size)?;
+    let level = params::level(p)?;
+    let rows: Vec<T> = sqlx::query_as(sql)
+        .bind(w.interval)
+        .bind(level)
+        .bind(w.from)
+        .bind(w.to)
+        .bind(w.limit)
+        .bind(w.offset)
+        .fetch_all(&state.pool)
+        .await?;
+    Ok(w.answer(json!({}), rows))
+}
+
 /// One bucket of a level's TVL history.
 #[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub(crate) struct TvlBucket {
@@ -195,14 +252,7 @@ pub(crate) async fn tvl(
     State(state): State<ApiState>,
     Query(p): Query<Params>,
 ) -> Result<Json<Value>, ApiError> {
-    params::only(&p, &["interval", "level", "from", "to", "limit", "offset"])?;
-    let interval = interval(&p, &["hour", "day"])?;
-    let level = params::level(&p)?;
-    let from = params::time_opt(&p, "from")?;
-    let to = params::time_opt(&p, "to")?;
-    let (limit, offset) = params::page(&p, state.config.max_page_size)?;
-    let rows: Vec<TvlBucket> = sqlx::query_as(
-        "WITH t AS (
+    level_series::<TvlBucket>(&state, &p, &["hour", "day"], "WITH t AS (
              SELECT level, date_trunc($1, bucket, 'UTC') AS b,
                     sum(deposited) AS deposited, sum(withdrawn) AS withdrawn, sum(haircut) AS haircut,
                     sum(died) AS died, sum(culled) AS culled, sum(net_flow) AS net_flow,
@@ -214,22 +264,8 @@ pub(crate) async fn tvl(
                 died::numeric(78,0)::text AS died, culled::numeric(78,0)::text AS culled,
                 net_flow::numeric(78,0)::text AS net_flow, tvl::numeric(78,0)::text AS tvl
          FROM t WHERE ($3::int8 IS NULL OR b >= to_timestamp($3)) AND ($4::int8 IS NULL OR b < to_timestamp($4))
-         ORDER BY b, level LIMIT $5 OFFSET $6",
-    )
-    .bind(interval)
-    .bind(level)
-    .bind(from)
-    .bind(to)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(&state.pool)
-    .await?;
-    Ok(Json(json!({
-        "interval": interval,
-        "buckets": rows,
-        "limit": limit,
-        "offset": offset
-    })))
+         ORDER BY b, level LIMIT $5 OFFSET $6")
+    .await
 }
 
 /// One bucket of a token's burns.
@@ -261,10 +297,7 @@ pub(crate) async fn burns(
     Query(p): Query<Params>,
 ) -> Result<Json<Value>, ApiError> {
     params::only(&p, &["interval", "from", "to", "limit", "offset"])?;
-    let interval = interval(&p, &["day", "week", "month"])?;
-    let from = params::time_opt(&p, "from")?;
-    let to = params::time_opt(&p, "to")?;
-    let (limit, offset) = params::page(&p, state.config.max_page_size)?;
+    let w = Window::parse(&p, &["day", "week", "month"], state.config.max_page_size)?;
     let totals = tokens(&state).await?;
     let rows: Vec<BurnBucket> = sqlx::query_as(
         "WITH t AS (
@@ -280,20 +313,14 @@ pub(crate) async fn burns(
          FROM t WHERE ($2::int8 IS NULL OR b >= to_timestamp($2)) AND ($3::int8 IS NULL OR b < to_timestamp($3))
          ORDER BY b, token_address LIMIT $4 OFFSET $5",
     )
-    .bind(interval)
-    .bind(from)
-    .bind(to)
-    .bind(limit)
-    .bind(offset)
+    .bind(w.interval)
+    .bind(w.from)
+    .bind(w.to)
+    .bind(w.limit)
+    .bind(w.offset)
     .fetch_all(&state.pool)
     .await?;
-    Ok(Json(json!({
-        "interval": interval,
-        "tokens": totals,
-        "buckets": rows,
-        "limit": limit,
-        "offset": offset
-    })))
+    Ok(w.answer(json!({ "tokens": totals }), rows))
 }
 
 /// One bucket of a level's deaths.
@@ -320,14 +347,7 @@ pub(crate) async fn deaths(
     State(state): State<ApiState>,
     Query(p): Query<Params>,
 ) -> Result<Json<Value>, ApiError> {
-    params::only(&p, &["interval", "level", "from", "to", "limit", "offset"])?;
-    let interval = interval(&p, &["day", "week", "month"])?;
-    let level = params::level(&p)?;
-    let from = params::time_opt(&p, "from")?;
-    let to = params::time_opt(&p, "to")?;
-    let (limit, offset) = params::page(&p, state.config.max_page_size)?;
-    let rows: Vec<DeathBucket> = sqlx::query_as(
-        "WITH t AS (
+    level_series::<DeathBucket>(&state, &p, &["day", "week", "month"], "WITH t AS (
              SELECT level, date_trunc($1, bucket, 'UTC') AS b, sum(deaths) AS deaths,
                     sum(amount_lost) AS amount_lost
              FROM agg_deaths_level_daily WHERE $2::int2 IS NULL OR level = $2
@@ -335,22 +355,8 @@ pub(crate) async fn deaths(
          SELECT level, extract(epoch from b)::int8 AS bucket, deaths::int8 AS deaths,
                 amount_lost::numeric(78,0)::text AS amount_lost
          FROM t WHERE ($3::int8 IS NULL OR b >= to_timestamp($3)) AND ($4::int8 IS NULL OR b < to_timestamp($4))
-         ORDER BY b, level LIMIT $5 OFFSET $6",
-    )
-    .bind(interval)
-    .bind(level)
-    .bind(from)
-    .bind(to)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(&state.pool)
-    .await?;
-    Ok(Json(json!({
-        "interval": interval,
-        "buckets": rows,
-        "limit": limit,
-        "offset": offset
-    })))
+         ORDER BY b, level LIMIT $5 OFFSET $6")
+    .await
 }
 
 /// A leaderboard entry.

@@ -65,6 +65,23 @@ pub struct ReplayReport {
 
 type LiveDigest = (String, Vec<u8>, Option<String>);
 
+impl ReplayedHandler {
+    /// `slot` with no event in the block (yet).
+    fn idle(slot: &super::HandlerSlot) -> Self {
+        Self {
+            handler: slot.info.name.clone(),
+            version_hash: slot.info.hash.clone(),
+            events: 0,
+            outputs: Vec::new(),
+            digest: None,
+            live_digest: None,
+            live_version_hash: None,
+            matches_live: None,
+            error: None,
+        }
+    }
+}
+
 impl Pipeline {
     /// Keep every applied output as JSON (for [`Pipeline::replay_block`]).
     #[must_use]
@@ -161,17 +178,13 @@ impl Pipeline {
             results.insert(
                 i,
                 ReplayedHandler {
-                    handler: slot.info.name.clone(),
-                    version_hash: slot.info.hash.clone(),
                     events: events.get(&i).copied().unwrap_or(0),
                     outputs: writes.trace,
                     digest: digest.map(|d| format!("{d:#x}")),
-                    live_digest: None,
-                    live_version_hash: None,
-                    matches_live: None,
                     error: outcome.failure.map(|(e, meta)| {
                         format!("at log {} (tx {:#x}): {e}", meta.log_index, meta.tx_hash)
                     }),
+                    ..ReplayedHandler::idle(slot)
                 },
             );
         }
@@ -179,17 +192,9 @@ impl Pipeline {
             .iter()
             .enumerate()
             .map(|(i, slot)| {
-                let mut r = results.remove(&i).unwrap_or_else(|| ReplayedHandler {
-                    handler: slot.info.name.clone(),
-                    version_hash: slot.info.hash.clone(),
-                    events: 0,
-                    outputs: Vec::new(),
-                    digest: None,
-                    live_digest: None,
-                    live_version_hash: None,
-                    matches_live: None,
-                    error: None,
-                });
+                let mut r = results
+                    .remove(&i)
+                    .unwrap_or_else(|| ReplayedHandler::idle(slot));
                 let stored = live.get(&slot.info.name);
                 r.live_digest = stored.map(|(d, _)| format!("0x{}", hex::encode(d)));
                 r.live_version_hash = stored.and_then(|(_, v)| v.clone());
